@@ -1,0 +1,276 @@
+/*
+ * helper.c - the daemon the end-to-end tests drive; options in testutil.h.
+ *
+ * The report (-R) is opened before start and kept across the fd sweep, so
+ * the daemon can write it after chroot and privilege drop.  Its keys:
+ * pid ppid pgid sid tty (tty_nr from /proc) cwd root umask ruid euid suid
+ * rgid egid sgid groups (comma-separated) fds (comma-separated open fds)
+ * fd0 fd1 fd2 (readlink of each) mode supervisor marker signal_fd
+ * setuid0 (0 if setuid(0) succeeded, else the errno), then "end".
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemonize.h"
+
+static FILE *report;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: helper [-dfnP] [-p pidfile] [-o output] "
+	    "[-t ms] [-w dir] [-m umask] [-u user] [-g group] [-r dir] "
+	    "[-k fd] [-N fd] [-S signo] [-R report] [-a action] [-E file] "
+	    "[-L]\n");
+	exit(2);
+}
+
+static void
+link_of(const char *path, char *buf, size_t len)
+{
+	ssize_t n = readlink(path, buf, len - 1);
+
+	buf[n < 0 ? 0 : n] = '\0';
+}
+
+/* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
+static long
+tty_nr(void)
+{
+	char buf[1024], *p;
+	long tty = -1;
+	size_t n;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the ")" that ends the command: state ppid pgrp session tty */
+	if ((p = strrchr(buf, ')')) != NULL)
+		(void)sscanf(p + 1, " %*c %*d %*d %*d %ld", &tty);
+	return tty;
+}
+
+static void
+write_report(struct daemonize *d)
+{
+	char buf[PATH_MAX], path[64];
+	gid_t groups[256];
+	struct dirent *e;
+	const char *marker = NULL, *sup;
+	mode_t mask;
+	int i, n;
+	DIR *dir;
+#ifdef HAVE_GETRESUID
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+#endif
+
+	fprintf(report, "pid=%ld\nppid=%ld\npgid=%ld\nsid=%ld\n",
+	    (long)getpid(), (long)getppid(), (long)getpgrp(),
+	    (long)getsid(0));
+	fprintf(report, "tty=%ld\n", tty_nr());
+	fprintf(report, "cwd=%s\n", getcwd(buf, sizeof(buf)) ? buf : "?");
+	link_of("/proc/self/root", buf, sizeof(buf));
+	fprintf(report, "root=%s\n", buf);
+	mask = umask(0);
+	umask(mask);
+	fprintf(report, "umask=%03o\n", (unsigned int)mask);
+#ifdef HAVE_GETRESUID
+	getresuid(&ru, &eu, &su);
+	getresgid(&rg, &eg, &sg);
+	fprintf(report, "ruid=%ld\neuid=%ld\nsuid=%ld\n", (long)ru, (long)eu,
+	    (long)su);
+	fprintf(report, "rgid=%ld\negid=%ld\nsgid=%ld\n", (long)rg, (long)eg,
+	    (long)sg);
+#endif
+	n = getgroups(256, groups);
+	fprintf(report, "groups=");
+	for (i = 0; i < n; i++)
+		fprintf(report, "%s%ld", i ? "," : "", (long)groups[i]);
+	fprintf(report, "\nfds=");
+	if ((dir = opendir("/proc/self/fd")) != NULL) {
+		int first = 1;
+
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.' ||
+			    atoi(e->d_name) == dirfd(dir))
+				continue;
+			fprintf(report, "%s%s", first ? "" : ",", e->d_name);
+			first = 0;
+		}
+		closedir(dir);
+	}
+	fprintf(report, "\n");
+	for (i = 0; i <= 2; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		link_of(path, buf, sizeof(buf));
+		fprintf(report, "fd%d=%s\n", i, buf);
+	}
+	sup = daemonize_supervisor(d, &marker);
+	fprintf(report, "mode=%d\nsupervisor=%s\nmarker=%s\nsignal_fd=%d\n",
+	    daemonize_mode(d), sup ? sup : "none", marker ? marker : "none",
+	    daemonize_signal_fd(d));
+	/* Last: it may succeed (when we are still root). */
+	fprintf(report, "setuid0=%d\n", setuid(0) == 0 ? 0 : errno);
+	fprintf(report, "end\n");
+	fflush(report);
+}
+
+static void
+run_env(const char *file)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid == 0) {
+		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd == -1 || dup2(fd, 1) == -1)
+			_exit(127);
+		execl("/usr/bin/env", "env", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *action = "ready", *envfile = NULL;
+	unsigned int flags = 0;
+	struct daemonize *d;
+	int ch, sig, lines = 0, hups = 0, r;
+
+	if ((d = daemonize_new("helper")) == NULL) {
+		perror("helper: daemonize_new");
+		return 1;
+	}
+#define TRY(call) do { if ((call) == -1) { \
+	fprintf(stderr, "helper: %s\n", daemonize_error(d)); \
+	return 1; } } while (0)
+	while ((ch = getopt(argc, argv, "a:dE:fg:k:Lm:N:no:Pp:R:r:S:t:u:w:"))
+	    != -1) {
+		switch (ch) {
+		case 'a': action = optarg; break;
+		case 'd': flags |= DAEMONIZE_DETACH; break;
+		case 'E': envfile = optarg; break;
+		case 'f': flags |= DAEMONIZE_FOREGROUND; break;
+		case 'n': flags |= DAEMONIZE_NO_DETACH; break;
+		case 'P': flags |= DAEMONIZE_KEEP_SIGPIPE; break;
+		case 'L': lines = 10000; break;
+		case 'g': TRY(daemonize_set_user(d, NULL, optarg)); break;
+		case 'u': TRY(daemonize_set_user(d, optarg, NULL)); break;
+		case 'k': TRY(daemonize_keep_fd(d, atoi(optarg))); break;
+		case 'm': TRY(daemonize_set_umask(d,
+		    (mode_t)strtol(optarg, NULL, 8))); break;
+		case 'N': TRY(daemonize_set_notify_fd(d, atoi(optarg))); break;
+		case 'o': TRY(daemonize_set_output(d, optarg)); break;
+		case 'p': TRY(daemonize_set_pidfile(d, optarg)); break;
+		case 'R':
+			if ((report = fopen(optarg, "w")) == NULL) {
+				perror(optarg);
+				return 1;
+			}
+			TRY(daemonize_keep_fd(d, fileno(report)));
+			break;
+		case 'r': TRY(daemonize_set_chroot(d, optarg)); break;
+		case 'S': TRY(daemonize_add_signal(d, atoi(optarg))); break;
+		case 't': TRY(daemonize_set_timeout(d,
+		    (unsigned int)atoi(optarg))); break;
+		case 'w': TRY(daemonize_set_workdir(d, optarg)); break;
+		default: usage();
+		}
+	}
+	TRY(daemonize_set_flags(d, flags));
+
+	r = daemonize_start(d);
+	if (r == -1) {
+		fprintf(stderr, "helper: %s\n", daemonize_error(d));
+		daemonize_free(d);
+		return 1;
+	}
+	if (r == DAEMONIZE_PARENT) {
+		daemonize_free(d);
+		return 0;
+	}
+
+	/* The daemon (or foreground / supervised process). */
+	if (report != NULL)
+		write_report(d);
+	if (strcmp(action, "fail") == 0) {
+		daemonize_fail(d, EADDRINUSE, "cannot bind port %d", 80);
+		daemonize_free(d);
+		return 1;
+	} else if (strcmp(action, "exit") == 0) {
+		exit(3);
+	} else if (strcmp(action, "crash") == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	} else if (strcmp(action, "hang") == 0) {
+		for (;;)
+			pause();
+	} else if (strcmp(action, "sleep") == 0) {
+		usleep(300 * 1000);
+	}
+	if (daemonize_ready(d) == -1)
+		fprintf(stderr, "helper: ready: %s\n", daemonize_error(d));
+	if (envfile != NULL)
+		run_env(envfile);
+
+	for (;;) {
+		int i;
+
+		/* With -L, write numbered lines while waiting, 1 ms apart. */
+		sig = daemonize_wait_signal(d, lines > 0 ? 1 : -1);
+		if (sig == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "helper: wait: %s\n",
+			    daemonize_error(d));
+			return 1;
+		}
+		if (sig == 0 && lines > 0) {
+			static int line;
+
+			if (line < lines) {
+				printf("line %d\n", ++line);
+				fflush(stdout);
+			}
+			continue;
+		}
+		for (i = 0; sig > 0 && i < 64; i++) {
+			if (sig == SIGHUP) {
+				if (daemonize_reopen_output(d) == -1)
+					printf("reopen failed: %s\n",
+					    daemonize_error(d));
+				printf("hup %d\n", ++hups);
+			} else if (sig == SIGUSR1) {
+				printf("usr1\n");
+			} else if (sig == SIGTERM || sig == SIGINT) {
+				printf("term\n");
+				fflush(stdout);
+				daemonize_stop(d);
+				daemonize_free(d);
+				return 0;
+			}
+			fflush(stdout);
+			sig = daemonize_next_signal(d);
+		}
+	}
+}

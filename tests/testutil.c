@@ -1,0 +1,370 @@
+/*
+ * testutil.c - helpers shared by the Check suites.  Every wait is bounded.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *
+tu_builddir(void)
+{
+	const char *s = getenv("top_builddir");
+
+	return s != NULL && *s != '\0' ? s : ".";
+}
+
+const char *
+tu_srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+
+	return s != NULL && *s != '\0' ? s : ".";
+}
+
+const char *
+tu_helper(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/tests/helper", tu_builddir());
+	return path;
+}
+
+char *
+tu_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+char *
+tu_tmpdir(void)
+{
+	char *t = strdup("/tmp/dztest.XXXXXX");
+
+	if (t == NULL || mkdtemp(t) == NULL)
+		abort();
+	/* World-searchable, so a daemon that dropped to nobody can still
+	 * reach files the test puts here. */
+	(void)chmod(t, 0755);
+	return t;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+tu_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+apply_env(char *const env[])
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++) {
+		char *eq = strchr(env[i], '=');
+
+		if (eq == NULL) {
+			unsetenv(env[i]);
+		} else {
+			char *k = strndup(env[i], (size_t)(eq - env[i]));
+
+			setenv(k, eq + 1, 1);
+			free(k);
+		}
+	}
+}
+
+pid_t
+tu_spawn(char *const argv[], char *const env[], const char *out_path)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (out_path != NULL) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+			_exit(127);
+		if (fd > 2)
+			close(fd);
+	}
+	apply_env(env);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int
+tu_run_env(char *const argv[], char *const env[], char *out, size_t outlen,
+    int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int p[2], status;
+	size_t used = 0;
+	pid_t pid, r;
+
+	if (pipe(p) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		if (dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1)
+			_exit(127);
+		if (p[1] > 2)
+			close(p[1]);
+		apply_env(env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	if (out != NULL && outlen > 0)
+		out[0] = '\0';
+	/* Read until EOF; a daemon keeps no copy of the pipe (its fds are
+	 * swept or redirected), so EOF comes when the command exits. */
+	for (;;) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		long long left = deadline - now_ms();
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(p[0], buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out != NULL && used + 1 < outlen) {
+			size_t k = (size_t)n < outlen - 1 - used ?
+			    (size_t)n : outlen - 1 - used;
+
+			memcpy(out + used, buf, k);
+			used += k;
+			out[used] = '\0';
+		}
+	}
+	close(p[0]);
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		tu_msleep(2);
+	}
+}
+
+int
+tu_run(char *const argv[], char *out, size_t outlen, int timeout_ms)
+{
+	return tu_run_env(argv, NULL, out, outlen, timeout_ms);
+}
+
+bool
+tu_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+
+	if (pid <= 0 || kill(pid, 0) == -1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0)
+		return errno != ENOENT;
+	/* The state follows the ")" that ends the command name. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0')
+		return true;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+int
+tu_wait_gone(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (tu_alive(pid)) {
+		/* Reap it if it happens to be our child. */
+		(void)waitpid(pid, NULL, WNOHANG);
+		if (now_ms() >= deadline)
+			return -1;
+		tu_msleep(5);
+	}
+	return 0;
+}
+
+void
+tu_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	(void)kill(pid, SIGKILL);
+	(void)tu_wait_gone(pid, 5000);
+	(void)waitpid(pid, NULL, WNOHANG);
+}
+
+ssize_t
+tu_read_file(const char *path, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+	int fd;
+
+	if (len == 0)
+		return -1;
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (used + 1 < len) {
+		n = read(fd, buf + used, len - 1 - used);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	close(fd);
+	return (ssize_t)used;
+}
+
+int
+tu_wait_contains(const char *path, const char *needle, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	static char buf[1 << 20];
+
+	for (;;) {
+		if (tu_read_file(path, buf, sizeof(buf)) >= 0 &&
+		    strstr(buf, needle) != NULL)
+			return 0;
+		if (now_ms() >= deadline)
+			return -1;
+		tu_msleep(5);
+	}
+}
+
+int
+tu_wait_report(const char *path, int timeout_ms)
+{
+	return tu_wait_contains(path, "\nend\n", timeout_ms);
+}
+
+const char *
+tu_report_get(const char *report_path, const char *key)
+{
+	static char buf[65536];
+	static char val[4096];
+	size_t klen = strlen(key);
+	char *line, *save = NULL;
+
+	if (tu_read_file(report_path, buf, sizeof(buf)) < 0)
+		return NULL;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+			snprintf(val, sizeof(val), "%s", line + klen + 1);
+			return val;
+		}
+	}
+	return NULL;
+}
+
+pid_t
+tu_pidfile_pid(const char *path)
+{
+	char buf[64];
+	char *end;
+	long v;
+
+	if (tu_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	if (end == buf || v <= 0)
+		return -1;
+	return (pid_t)v;
+}
+
+bool
+tu_lock_held(const char *path)
+{
+	bool held;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+int
+tu_count_procs(const char *argv0)
+{
+	struct dirent *e;
+	DIR *dir = opendir("/proc");
+	int count = 0;
+
+	if (dir == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		char path[300], buf[PATH_MAX];
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		n = tu_read_file(path, buf, sizeof(buf));
+		if (n > 0 && strcmp(buf, argv0) == 0 &&
+		    tu_alive((pid_t)atol(e->d_name)))
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
