@@ -298,13 +298,15 @@ daemonize_mode(const struct daemonize *d)
 /* ---- start --------------------------------------------------------------- */
 
 /* Release what start acquired in this process after a failure, keeping the
- * error text and errno: no lock, no file, no fd is left behind. */
+ * error text and errno: no lock, no file, no fd is left behind.  The one
+ * exception is a daemon that timed out: it is still running and its
+ * pidfile is its own, so this process only closes its descriptor. */
 static int
 start_failed(struct daemonize *d)
 {
 	int saved = errno;
 
-	dz_pidfile_release(d, true);
+	dz_pidfile_release(d, saved != ETIMEDOUT);
 	dz_notify_close(d);
 	dz_signals_uninstall(d);
 	d->mode = DAEMONIZE_MODE_NONE;

@@ -79,7 +79,8 @@ dz_fds_sweep(struct daemonize *d)
 	keep[n++] = d->notify_fd;
 	for (i = 0; i < d->nlisten; i++)
 		keep[n++] = d->listen_fds[i];
-	memcpy(keep + n, d->keep, d->nkeep * sizeof(*keep));
+	if (d->nkeep > 0)
+		memcpy(keep + n, d->keep, d->nkeep * sizeof(*keep));
 	n += d->nkeep;
 	/* 0-2 are never closed: they were made valid before the fork and
 	 * are pointed at /dev/null or the log file next. */

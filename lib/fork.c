@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +41,41 @@ dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
 	size_t off = 0;
 	ssize_t n;
 
+	struct sigaction ign, old;
+	int r = 0;
+
 	/* Only async-signal-safe calls: the middle child uses this. */
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = kind;
 	rec.value = value;
 	dz_strlcpy_safe(rec.step, step, sizeof(rec.step));
 	dz_strlcpy_safe(rec.msg, msg, sizeof(rec.msg));
+	/* The reader may be gone (it timed out, or was killed): that must
+	 * be EPIPE here, not a SIGPIPE that kills a daemon which kept the
+	 * default disposition (DAEMONIZE_KEEP_SIGPIPE).  An ignored signal is
+	 * discarded when generated, so nothing stays pending. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &old) == -1)
+		return -1;
 	while (off < sizeof(rec)) {
 		n = write(fd, p + off, sizeof(rec) - off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return -1;
+		if (n <= 0) {
+			r = -1;
+			break;
+		}
 		off += (size_t)n;
 	}
-	return 0;
+	{
+		int saved = errno;
+
+		(void)sigaction(SIGPIPE, &old, NULL);
+		errno = saved;
+	}
+	return r;
 }
 
 void
@@ -183,11 +204,21 @@ reap_daemon(pid_t pid, int *status, int wait_ms)
 	}
 }
 
+/* Reap the middle child.  It _exits at once; until it has, the daemon is
+ * its child, not ours, and waitpid on the daemon would fail with ECHILD. */
+static void
+reap_middle(pid_t middle)
+{
+	while (waitpid(middle, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
 static int
-report_death(struct daemonize *d, pid_t pid)
+report_death(struct daemonize *d, pid_t middle, pid_t pid)
 {
 	int status;
 
+	reap_middle(middle);
 	if (reap_daemon(pid, &status, DZ_EXIT_WAIT_MS) == -1) {
 		dz_error(d, "start", 0, "daemon (pid %ld) closed the status "
 		    "pipe before it was ready", (long)pid);
@@ -206,7 +237,7 @@ report_death(struct daemonize *d, pid_t pid)
 
 /* The original process's side of the handshake. */
 static int
-await_daemon(struct daemonize *d, int fd)
+await_daemon(struct daemonize *d, int fd, pid_t middle)
 {
 	struct dz_record rec;
 	pid_t pid = 0;
@@ -231,7 +262,7 @@ await_daemon(struct daemonize *d, int fd)
 		if (r == -1)
 			return dz_error(d, "start", errno, "status pipe");
 		if (r == 0)
-			return report_death(d, pid);
+			return report_death(d, middle, pid);
 		switch (rec.kind) {
 		case DZ_REC_PID:
 			pid = rec.value;
@@ -247,10 +278,11 @@ await_daemon(struct daemonize *d, int fd)
 				dz_error(d, rec.step, rec.value, "%s",
 				    rec.msg);
 			drain_until_eof(fd, now_ms() + DZ_EXIT_WAIT_MS);
+			reap_middle(middle);
 			if (pid > 0) {
 				int status;
 
-				(void)reap_daemon(pid, &status, 0);
+				(void)reap_daemon(pid, &status, 500);
 			}
 			errno = rec.value > 0 ? rec.value : EIO;
 			return -1;
@@ -310,12 +342,11 @@ dz_fork_detach(struct daemonize *d)
 	}
 
 	dz_close_quietly(fds[1]);
-	r = await_daemon(d, fds[0]);
+	r = await_daemon(d, fds[0], middle);
 	saved = errno;
 	dz_close_quietly(fds[0]);
-	/* The middle child _exits at once; reap it so no zombie is left. */
-	while (waitpid(middle, NULL, 0) == -1 && errno == EINTR)
-		;
+	/* No zombie is left (ECHILD if await_daemon reaped it already). */
+	reap_middle(middle);
 	if (reaper == 1)
 		(void)dz_reaper_release();
 	errno = saved;

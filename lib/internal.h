@@ -50,7 +50,6 @@ struct dz_pidfile {
 	dev_t dev;          /* identity of the file we locked, to unlink  */
 	ino_t ino;          /* it only while the path still names it     */
 	pid_t written_by;   /* pid written into it, 0 before              */
-	void *bsd;          /* libbsd's struct pidfh when libbsd is used  */
 };
 
 /* The user, group and group list resolved before the fork. */
@@ -157,6 +156,8 @@ void dz_signals_uninstall(struct daemonize *d);  /* defaults, close pipe */
 /* privileges.c */
 int dz_privileges_resolve(struct daemonize *d);  /* in the original process */
 int dz_privileges_drop(struct daemonize *d);     /* in the daemon */
+int dz_privileges_verify(struct daemonize *d);   /* ids are the target, root
+                                                   cannot be regained */
 void dz_identity_clear(struct dz_identity *id);
 
 /* confine.c */

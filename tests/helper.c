@@ -182,13 +182,24 @@ main(int argc, char *argv[])
 		case 'N': TRY(daemonize_set_notify_fd(d, atoi(optarg))); break;
 		case 'o': TRY(daemonize_set_output(d, optarg)); break;
 		case 'p': TRY(daemonize_set_pidfile(d, optarg)); break;
-		case 'R':
-			if ((report = fopen(optarg, "w")) == NULL) {
+		case 'R': {
+			int fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC,
+			    0644), hi;
+
+			/* Never on 0-2: a test may start us with stdout
+			 * closed, and the daemon redirects 0-2. */
+			if (fd != -1 && fd < 3) {
+				hi = fcntl(fd, F_DUPFD, 3);
+				close(fd);
+				fd = hi;
+			}
+			if (fd == -1 || (report = fdopen(fd, "w")) == NULL) {
 				perror(optarg);
 				return 1;
 			}
 			TRY(daemonize_keep_fd(d, fileno(report)));
 			break;
+		}
 		case 'r': TRY(daemonize_set_chroot(d, optarg)); break;
 		case 'S': TRY(daemonize_add_signal(d, atoi(optarg))); break;
 		case 't': TRY(daemonize_set_timeout(d,

@@ -132,71 +132,62 @@ tu_spawn(char *const argv[], char *const env[], const char *out_path)
 	_exit(127);
 }
 
+/* Output goes to a temporary file, not a pipe: a daemon started by the
+ * command (or valgrind's copy of it under --trace-children) may hold a
+ * copy of a pipe open long after the command exited. */
 int
 tu_run_env(char *const argv[], char *const env[], char *out, size_t outlen,
     int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
-	int p[2], status;
-	size_t used = 0;
-	pid_t pid, r;
+	char tmp[] = "/tmp/dzrun.XXXXXX";
+	int fd, status;
+	pid_t pid;
 
-	if (pipe(p) == -1)
+	if ((fd = mkstemp(tmp)) == -1)
 		return -1;
+	(void)unlink(tmp);
 	pid = fork();
-	if (pid == -1)
+	if (pid == -1) {
+		close(fd);
 		return -1;
+	}
 	if (pid == 0) {
-		close(p[0]);
-		if (dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1)
+		if (dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
 			_exit(127);
-		if (p[1] > 2)
-			close(p[1]);
+		if (fd > 2)
+			close(fd);
 		apply_env(env);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(p[1]);
-	if (out != NULL && outlen > 0)
-		out[0] = '\0';
-	/* Read until EOF; a daemon keeps no copy of the pipe (its fds are
-	 * swept or redirected), so EOF comes when the command exits. */
-	for (;;) {
-		struct pollfd pfd = { p[0], POLLIN, 0 };
-		long long left = deadline - now_ms();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0)
-			break;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(p[0], buf, sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out != NULL && used + 1 < outlen) {
-			size_t k = (size_t)n < outlen - 1 - used ?
-			    (size_t)n : outlen - 1 - used;
-
-			memcpy(out + used, buf, k);
-			used += k;
-			out[used] = '\0';
-		}
+	if (tu_wait_child(pid, timeout_ms, &status) == -1) {
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+		status = -1;
 	}
-	close(p[0]);
+	if (out != NULL && outlen > 0) {
+		ssize_t n = pread(fd, out, outlen - 1, 0);
+
+		out[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return status;
+}
+
+int
+tu_wait_child(pid_t pid, int timeout_ms, int *status)
+{
+	long long deadline = now_ms() + timeout_ms;
+	pid_t r;
+
 	for (;;) {
-		r = waitpid(pid, &status, WNOHANG);
+		r = waitpid(pid, status, WNOHANG);
 		if (r == pid)
-			return status;
+			return 0;
 		if (r == -1 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+		if (now_ms() >= deadline)
 			return -1;
-		}
 		tu_msleep(2);
 	}
 }
@@ -230,8 +221,6 @@ tu_wait_gone(pid_t pid, int timeout_ms)
 	long long deadline = now_ms() + timeout_ms;
 
 	while (tu_alive(pid)) {
-		/* Reap it if it happens to be our child. */
-		(void)waitpid(pid, NULL, WNOHANG);
 		if (now_ms() >= deadline)
 			return -1;
 		tu_msleep(5);
@@ -361,9 +350,15 @@ tu_count_procs(const char *argv0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
 		n = tu_read_file(path, buf, sizeof(buf));
-		if (n > 0 && strcmp(buf, argv0) == 0 &&
-		    tu_alive((pid_t)atol(e->d_name)))
-			count++;
+		/* Any argument, not only argv[0]: under valgrind argv[0] is
+		 * valgrind itself. */
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+			if (strcmp(buf + i, argv0) == 0) {
+				if (tu_alive((pid_t)atol(e->d_name)))
+					count++;
+				break;
+			}
+		}
 	}
 	closedir(dir);
 	return count;

@@ -58,9 +58,13 @@ int tu_run_env(char *const argv[], char *const env[], char *out,
 /* Start argv without waiting; stdout/stderr go to out_path if not NULL. */
 pid_t tu_spawn(char *const argv[], char *const env[], const char *out_path);
 
+/* Wait for our child pid to exit, keeping its status; 0, or -1 after
+ * timeout_ms (the child is left as it is). */
+int tu_wait_child(pid_t pid, int timeout_ms, int *status);
 /* True if pid exists and is not a zombie. */
 bool tu_alive(pid_t pid);
-/* Wait until pid is gone (or a zombie); 0, or -1 after timeout_ms. */
+/* Wait until pid is gone or a zombie; 0, or -1 after timeout_ms.  It never
+ * reaps: a child of the caller is left for its waitpid. */
 int tu_wait_gone(pid_t pid, int timeout_ms);
 /* SIGKILL pid and wait for it, ignoring errors (cleanup). */
 void tu_kill(pid_t pid);
@@ -77,8 +81,9 @@ pid_t tu_pidfile_pid(const char *path);
 bool tu_lock_held(const char *path);
 /* Wait until file content contains needle; 0 or -1 after timeout_ms. */
 int tu_wait_contains(const char *path, const char *needle, int timeout_ms);
-/* Number of processes whose command line starts with prog (exact argv[0]);
- * used to assert that nothing was left behind. */
+/* Number of live processes with argv0 as one of their arguments; used to
+ * assert that nothing was left behind (give each test its own path, e.g.
+ * a symlink to the helper in its temp dir, as suites run in parallel). */
 int tu_count_procs(const char *argv0);
 /* Sleep ms milliseconds. */
 void tu_msleep(int ms);

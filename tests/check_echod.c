@@ -1,0 +1,1084 @@
+/*
+ * check_echod.c - end-to-end tests of examples/echod, the template daemon,
+ * through the built binary: what a person would check from a shell.
+ *
+ * Every test uses its own temp directory and a port found free just
+ * before; the bind happens in echod, so another suite may take the port in
+ * between, and starts are retried a few times on "Address already in use".
+ * Every daemon a test starts is killed at exit even when an assertion fails
+ * (Check's fork mode ends a failing test with exit(), which runs atexit).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define RUN_MS    20000     /* bound for one echod command */
+#define IO_MS     5000      /* bound for one client exchange */
+#define TRIES     8         /* port races with parallel suites */
+#define OUTLEN    8192
+
+static const char *
+echod_path(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/examples/echod", tu_builddir());
+	return path;
+}
+
+/* ---- bookkeeping: nothing survives a test, even a failed one ------------- */
+
+/*
+ * A failing Check assertion ends the forked test at once, without atexit
+ * handlers or a checked teardown, so tests record what they start in a
+ * file and an unchecked teardown, which runs in the runner process after
+ * each test case, kills what is still there.  A pid is killed only while
+ * it is still an echod of this build (pids are reused).
+ */
+static char *registry;
+
+static void
+registry_setup(void)
+{
+	registry = tu_fmt("%s/started", tu_tmpdir());
+}
+
+static bool
+is_our_echod(pid_t pid)
+{
+	char buf[PATH_MAX];
+
+	return pid > 0 && tu_read_file(tu_fmt("/proc/%ld/cmdline", (long)pid),
+	    buf, sizeof(buf)) > 0 && strcmp(buf, echod_path()) == 0;
+}
+
+static void
+registry_teardown(void)
+{
+	char buf[8192], *line, *save = NULL;
+	pid_t pid;
+
+	if (registry == NULL || tu_read_file(registry, buf, sizeof(buf)) <= 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == 'f') {
+			/* Only a locked pidfile names a live daemon. */
+			if (!tu_lock_held(line + 2))
+				continue;
+			pid = tu_pidfile_pid(line + 2);
+		} else
+			pid = (pid_t)atol(line + 2);
+		if (is_our_echod(pid)) {
+			fprintf(stderr, "check_echod: killing leftover echod, "
+			    "pid %ld\n", (long)pid);
+			tu_kill(pid);
+		}
+	}
+	(void)unlink(registry);
+}
+
+/* Record a pidfile or a pid for registry_teardown. */
+static void
+watch(const char *pidfile, pid_t pid)
+{
+	char *line;
+	int fd;
+
+	ck_assert_ptr_nonnull(registry);
+	line = pidfile != NULL ? tu_fmt("f %s\n", pidfile) :
+	    tu_fmt("p %ld\n", (long)pid);
+	fd = open(registry, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	free(line);
+}
+
+/* ---- running echod ------------------------------------------------------- */
+
+
+/* No inherited supervisor marker may turn a background start into a
+ * supervised one (a developer may run make check under systemd). */
+static char *const clean_env[] = {
+	(char *)"NOTIFY_SOCKET", (char *)"LISTEN_PID", (char *)"LISTEN_FDS",
+	(char *)"LISTEN_FDNAMES", (char *)"SYSTEMD_EXEC_PID",
+	(char *)"WATCHDOG_PID", (char *)"WATCHDOG_USEC",
+	(char *)"SUPERVISOR_ENABLED", (char *)"DAEMONIZE_MODE",
+	(char *)"XPC_SERVICE_NAME", NULL
+};
+
+/* The exit code of a wait status; -1 when it timed out, 128+N when it was
+ * killed by signal N. */
+static int
+exit_code(int status)
+{
+	if (status == -1)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* Run echod with the NULL-terminated arguments; stdout and stderr go to
+ * out.  Returns its exit code. */
+static int
+run_echod(char *out, size_t outlen, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = (char *)echod_path();
+	va_start(ap, outlen);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		ck_assert_int_lt(++argc, 31);
+	va_end(ap);
+	return exit_code(tu_run_env(argv, clean_env, out, outlen, RUN_MS));
+}
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+struct echod {
+	char *dir;
+	char *pidfile;
+	char *log;
+	char port[8];
+	pid_t pid;
+};
+
+static void
+echod_init(struct echod *e)
+{
+	e->dir = tu_tmpdir();
+	e->pidfile = tu_fmt("%s/echod.pid", e->dir);
+	e->log = tu_fmt("%s/echod.log", e->dir);
+	e->port[0] = '\0';
+	e->pid = -1;
+	watch(e->pidfile, 0);
+}
+
+/* Start echod in the background with -p and -l on a free port: the
+ * command exits 0 and the pidfile names a live daemon holding its lock. */
+static void
+echod_start(struct echod *e)
+{
+	char out[OUTLEN];
+	int i, rc = -1;
+
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e->port, sizeof(e->port), "%d", free_port());
+		rc = run_echod(out, sizeof(out), "-p", e->pidfile, "-l",
+		    e->log, "-P", e->port, NULL);
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "echod start: exit %d: %s", rc, out);
+	ck_assert_str_eq(out, "");      /* a successful start is silent */
+	e->pid = tu_pidfile_pid(e->pidfile);
+	ck_assert_int_gt(e->pid, 0);
+	ck_assert(tu_alive(e->pid));
+	ck_assert(tu_lock_held(e->pidfile));
+}
+
+/* -k: exits 0, the process and the pidfile are gone. */
+static void
+echod_stop(struct echod *e)
+{
+	char out[OUTLEN];
+	int rc;
+
+	rc = run_echod(out, sizeof(out), "-k", "-p", e->pidfile, NULL);
+	ck_assert_msg(rc == 0, "echod -k: exit %d: %s", rc, out);
+	/* The lock is released just before the exit. */
+	ck_assert_int_eq(tu_wait_gone(e->pid, IO_MS), 0);
+	ck_assert_int_eq(access(e->pidfile, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+
+/* How many live processes have arg among their arguments: a test's temp
+ * paths are unique, so this counts the echod processes of this test only,
+ * even when other copies of the suite run at the same time. */
+static int
+procs_with_arg(const char *arg)
+{
+	struct dirent *de;
+	DIR *dir;
+	char path[300], buf[4096];
+	ssize_t n, i;
+	int count = 0;
+
+	dir = opendir("/proc");
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0)
+			continue;
+		for (i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+			if (strcmp(buf + i, arg) == 0 &&
+			    tu_alive((pid_t)atol(de->d_name))) {
+				count++;
+				break;
+			}
+	}
+	closedir(dir);
+	return count;
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+static int
+connect_port(int port)
+{
+	struct timeval tv = { IO_MS / 1000, 0 };
+	struct sockaddr_in sin;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	/* Bounded: a daemon that never answers fails the test, not hangs. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+		close(fd);
+		return -1;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+send_all(int fd, const char *s)
+{
+	size_t len = strlen(s), off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = write(fd, s + off, len - off);
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/* Read exactly strlen(want) bytes (each read bounded by SO_RCVTIMEO) and
+ * compare. */
+static void
+expect_echo(int fd, const char *want)
+{
+	char buf[512];
+	size_t len = strlen(want), got = 0;
+	ssize_t n;
+
+	ck_assert_uint_lt(len, sizeof(buf));
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		ck_assert_msg(n > 0, "read after %zu of %zu bytes: %s", got, len,
+		    n == 0 ? "EOF" : strerror(errno));
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	ck_assert_str_eq(buf, want);
+}
+
+static void
+check_echo(const char *port, const char *line)
+{
+	int fd = connect_port(atoi(port));
+
+	ck_assert_msg(fd >= 0, "connect to port %s: %s", port, strerror(errno));
+	send_all(fd, line);
+	expect_echo(fd, line);
+	close(fd);
+}
+
+/* Connect until the daemon answers (a foreground or supervised process
+ * binds after we spawned it); -1 after timeout_ms. */
+static int
+wait_listening(const char *port, int timeout_ms)
+{
+	int fd, waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		if ((fd = connect_port(atoi(port))) >= 0) {
+			close(fd);
+			return 0;
+		}
+		tu_msleep(10);
+	}
+	return -1;
+}
+
+/* waitpid with a bound; the exit code, or -1 after timeout_ms. */
+static int
+wait_exit(pid_t pid, int timeout_ms)
+{
+	int status, waited;
+	pid_t r;
+
+	for (waited = 0; waited <= timeout_ms; waited += 5) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return exit_code(status);
+		ck_assert_int_ne(r, -1);
+		tu_msleep(5);
+	}
+	return -1;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+/* The whole life of a background daemon through its command line. */
+START_TEST(test_lifecycle)
+{
+	struct echod e;
+	char out[OUTLEN], *want;
+	int rc;
+
+	echod_init(&e);
+	echod_start(&e);
+
+	/* -s names the pid in the pidfile, and it is alive. */
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 0);
+	want = tu_fmt("running, pid %ld\n", (long)e.pid);
+	ck_assert_str_eq(out, want);
+
+	check_echo(e.port, "hello, echo\n");
+	ck_assert_int_eq(tu_wait_contains(e.log, "serving on 127.0.0.1:", IO_MS),
+	    0);
+
+	/* -R: the daemon reopens its log, says so, and keeps serving. */
+	rc = run_echod(out, sizeof(out), "-R", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 0, "echod -R: exit %d: %s", rc, out);
+	ck_assert_int_eq(tu_wait_contains(e.log, "reloaded", IO_MS), 0);
+	ck_assert(tu_alive(e.pid));
+	check_echo(e.port, "still here after reload\n");
+
+	echod_stop(&e);
+	ck_assert_int_eq(tu_wait_contains(e.log, "stopping", IO_MS), 0);
+
+	/* Stopping again succeeds: nothing runs, which is what -k wants. */
+	rc = run_echod(out, sizeof(out), "-k", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 0, "second echod -k: exit %d: %s", rc, out);
+
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+	ck_assert_str_eq(out, "not running\n");
+
+	rc = run_echod(out, sizeof(out), "-R", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+	ck_assert_ptr_nonnull(strstr(out, "not running"));
+
+	/* The port is free again: nothing was left listening. */
+	rc = connect_port(atoi(e.port));
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+}
+END_TEST
+
+/* A pidfile left by a crash (unlocked, naming a live process: ours) is
+ * never trusted: -s says not running, -R and -k signal nobody. */
+START_TEST(test_stale_pidfile)
+{
+	struct echod e;
+	char out[OUTLEN], *content;
+	int fd, rc;
+
+	echod_init(&e);
+	content = tu_fmt("%ld\n", (long)getpid());
+	fd = open(e.pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, strlen(content)),
+	    (ssize_t)strlen(content));
+	close(fd);
+
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+	ck_assert_str_eq(out, "not running\n");
+	rc = run_echod(out, sizeof(out), "-R", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+	rc = run_echod(out, sizeof(out), "-k", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 0);
+	/* We are still here: no SIGHUP or SIGTERM reached the pid in it. */
+
+	/* And a new instance takes the stale file over. */
+	echod_start(&e);
+	ck_assert_int_ne(e.pid, getpid());
+	echod_stop(&e);
+}
+END_TEST
+
+/* 50 clients connected at once, each gets its own line back; then one
+ * client pushes 1 MiB through, far more than the per-client buffer and
+ * the socket buffers, so the partial-write path carries it. */
+START_TEST(test_many_clients)
+{
+	enum { N = 50 };
+	struct echod e;
+	int fd[N], i;
+	char *line;
+
+	echod_init(&e);
+	echod_start(&e);
+
+	for (i = 0; i < N; i++) {
+		fd[i] = connect_port(atoi(e.port));
+		ck_assert_msg(fd[i] >= 0, "client %d: connect: %s", i,
+		    strerror(errno));
+	}
+	for (i = 0; i < N; i++) {
+		line = tu_fmt("client %d says hello\n", i);
+		send_all(fd[i], line);
+		free(line);
+	}
+	/* Read in reverse: no client's answer depends on another's turn. */
+	for (i = N - 1; i >= 0; i--) {
+		line = tu_fmt("client %d says hello\n", i);
+		expect_echo(fd[i], line);
+		free(line);
+		close(fd[i]);
+	}
+
+	{
+		enum { BIG = 1 << 20 };
+		unsigned char *tx = malloc(BIG), *rx = malloc(BIG);
+		size_t sent = 0, got = 0;
+		struct pollfd p;
+		time_t deadline = time(NULL) + 20;
+		int c;
+		ssize_t n;
+
+		ck_assert_ptr_nonnull(tx);
+		ck_assert_ptr_nonnull(rx);
+		for (i = 0; i < BIG; i++)
+			tx[i] = (unsigned char)(i * 7 + i / 251);
+		c = connect_port(atoi(e.port));
+		ck_assert_int_ge(c, 0);
+		ck_assert_int_eq(fcntl(c, F_SETFL, O_NONBLOCK), 0);
+		while (got < BIG) {
+			ck_assert_msg(time(NULL) < deadline,
+			    "1 MiB echo stalled at %zu sent, %zu back", sent,
+			    got);
+			p.fd = c;
+			p.events = POLLIN | (sent < BIG ? POLLOUT : 0);
+			p.revents = 0;
+			if (poll(&p, 1, 1000) <= 0)
+				continue;
+			if ((p.revents & POLLOUT) && sent < BIG) {
+				n = write(c, tx + sent, BIG - sent);
+				if (n > 0)
+					sent += (size_t)n;
+			}
+			if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+				n = read(c, rx + got, BIG - got);
+				ck_assert_msg(n != 0, "EOF after %zu bytes", got);
+				if (n > 0)
+					got += (size_t)n;
+			}
+		}
+		ck_assert_int_eq(memcmp(tx, rx, BIG), 0);
+		close(c);
+		free(tx);
+		free(rx);
+	}
+
+	/* Clients that vanish without reading do not hurt the daemon. */
+	for (i = 0; i < 10; i++) {
+		int c = connect_port(atoi(e.port));
+		struct linger lg = { 1, 0 };
+
+		ck_assert_int_ge(c, 0);
+		send_all(c, "gone before the answer\n");
+		/* RST instead of FIN: the daemon's write gets ECONNRESET or
+		 * EPIPE, which must close the client, not the daemon. */
+		ck_assert_int_eq(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg)), 0);
+		close(c);
+	}
+	check_echo(e.port, "survivor\n");
+	ck_assert(tu_alive(e.pid));
+	echod_stop(&e);
+}
+END_TEST
+
+/* A taken port fails in the terminal, before anything was started. */
+START_TEST(test_port_taken)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct echod e;
+	char out[OUTLEN], port[8], *want;
+	int fd, rc;
+
+	echod_init(&e);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
+
+	rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log, "-P",
+	    port, NULL);
+	ck_assert_int_eq(rc, 1);
+	want = tu_fmt("echod: bind 127.0.0.1:%s: Address already in use\n",
+	    port);
+	ck_assert_str_eq(out, want);
+	/* Nothing left behind: no pidfile, no log, no process. */
+	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	ck_assert_int_eq(access(e.log, F_OK), -1);
+	ck_assert_int_eq(procs_with_arg(e.pidfile), 0);
+	close(fd);
+}
+END_TEST
+
+/* A second instance with the same pidfile fails in the terminal with the
+ * first one's pid, and the first one keeps serving. */
+START_TEST(test_second_instance)
+{
+	struct echod e;
+	char out[OUTLEN], port[8], *want;
+	int rc = -1, i;
+
+	echod_init(&e);
+	echod_start(&e);
+	/* Another port, or the bind would fail first. */
+	for (i = 0; i < TRIES; i++) {
+		snprintf(port, sizeof(port), "%d", free_port());
+		if (strcmp(port, e.port) == 0)
+			continue;
+		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", port,
+		    NULL);
+		if (strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_int_eq(rc, 1);
+	want = tu_fmt("already running, pid %ld", (long)e.pid);
+	ck_assert_msg(strstr(out, want) != NULL, "got: %s", out);
+	ck_assert_msg(strncmp(out, "echod: ", 7) == 0, "got: %s", out);
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), e.pid);
+	ck_assert(tu_lock_held(e.pidfile));
+	ck_assert_int_eq(procs_with_arg(e.pidfile), 1);
+	check_echo(e.port, "first one still serves\n");
+	echod_stop(&e);
+}
+END_TEST
+
+/* -f: no fork, no pidfile; the spawned pid serves; SIGTERM exits 0. */
+START_TEST(test_foreground)
+{
+	struct echod e;
+	char *argv[8], buf[OUTLEN], *outfile;
+	pid_t pid = -1;
+	int i, rc;
+
+	echod_init(&e);
+	outfile = tu_fmt("%s/out", e.dir);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		argv[0] = (char *)echod_path();
+		argv[1] = (char *)"-f";
+		argv[2] = (char *)"-p";
+		argv[3] = e.pidfile;
+		argv[4] = (char *)"-P";
+		argv[5] = e.port;
+		argv[6] = NULL;
+		pid = tu_spawn(argv, clean_env, outfile);
+		ck_assert_int_gt(pid, 0);
+		watch(NULL, pid);
+		if (wait_listening(e.port, IO_MS) == 0)
+			break;
+		/* Lost the port to a parallel suite: it exited 1. */
+		ck_assert_int_eq(wait_exit(pid, IO_MS), 1);
+		ck_assert_int_eq(tu_wait_contains(outfile,
+		    "Address already in use", IO_MS), 0);
+	}
+	ck_assert_int_lt(i, TRIES);
+	check_echo(e.port, "foreground\n");
+	/* The process we started is the server: still alive, not exited
+	 * after a fork, and it wrote no pidfile. */
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	ck_assert_int_eq(tu_wait_contains(outfile, "foreground mode", IO_MS),
+	    0);
+	ck_assert_int_eq(tu_read_file(outfile, buf, sizeof(buf)) > 0, 1);
+	ck_assert_ptr_nonnull(strstr(buf, tu_fmt("[%ld]: started", (long)pid)));
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	rc = wait_exit(pid, IO_MS);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(tu_wait_contains(outfile, "stopping", IO_MS), 0);
+}
+END_TEST
+
+/* Bad command lines: exit 2, a message naming the problem, and usage. */
+START_TEST(test_usage)
+{
+	static const char *const bad[][3] = {
+		{ "-x", NULL, "unknown option -x" },
+		{ "-P", "0", "-P 0: not a port number" },
+		{ "-P", "65536", "-P 65536: not a port number" },
+		{ "-P", "7x", "-P 7x: not a port number" },
+		{ "-t", "-1", "-t -1: not a number of seconds" },
+		{ "-N", "three", "-N three: not a file descriptor" },
+		{ "-a", "localhost", "-a localhost: not an IPv4 or IPv6" },
+		{ "extra", NULL, "unexpected argument 'extra'" },
+		{ "-k", "-s", "-k and -s exclude each other" },
+		{ "-p", NULL, "option -p needs an argument" },
+	};
+	char out[OUTLEN], port[8];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = run_echod(out, sizeof(out), bad[i][0], bad[i][1], NULL);
+		ck_assert_msg(rc == 2, "%s %s: exit %d", bad[i][0],
+		    bad[i][1] ? bad[i][1] : "", rc);
+		ck_assert_msg(strstr(out, bad[i][2]) != NULL, "%s: got %s",
+		    bad[i][2], out);
+		ck_assert_ptr_nonnull(strstr(out, "usage: echod"));
+	}
+	rc = run_echod(out, sizeof(out), "-h", NULL);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(strncmp(out, "usage: echod", 12), 0);
+	/* -u as a user that does not exist: the library's message, in the
+	 * terminal, and nothing started. */
+	snprintf(port, sizeof(port), "%d", free_port());
+	rc = run_echod(out, sizeof(out), "-P", port, "-p", "/nonexistent/x.pid",
+	    "-u", "no-such-user-dz", NULL);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_int_ne(rc, -1);
+	ck_assert_msg(strncmp(out, "echod: ", 7) == 0, "got: %s", out);
+}
+END_TEST
+
+/* IPv6 literal: the listener and its label. */
+START_TEST(test_ipv6)
+{
+	struct sockaddr_in6 sin6;
+	struct echod e;
+	char out[OUTLEN];
+	int fd, rc, i;
+
+	/* No IPv6 on this host (containers): nothing to test. */
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		close(fd);
+		return;
+	}
+	close(fd);
+
+	echod_init(&e);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log,
+		    "-a", "::1", "-P", e.port, NULL);
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	e.pid = tu_pidfile_pid(e.pidfile);
+	ck_assert_int_eq(tu_wait_contains(e.log,
+	    tu_fmt("serving on [::1]:%s", e.port), IO_MS), 0);
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	sin6.sin6_port = htons((uint16_t)atoi(e.port));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)),
+	    0);
+	send_all(fd, "over v6\n");
+	expect_echo(fd, "over v6\n");
+	close(fd);
+	echod_stop(&e);
+}
+END_TEST
+
+/* As root: bind a port below 1024 first, then chroot and drop to nobody in
+ * start; the daemon serves, and /proc shows its ids and root. */
+START_TEST(test_root_privileged_port)
+{
+	struct echod e;
+	struct passwd *pw;
+	char out[OUTLEN], buf[4096], link[PATH_MAX], root[PATH_MAX];
+	char *jail, *line, *want;
+	unsigned long ids[4];
+	ssize_t n;
+	int port, rc = -1, i;
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam("nobody");
+	ck_assert_ptr_nonnull(pw);
+	echod_init(&e);
+	jail = tu_tmpdir();
+	ck_assert_ptr_nonnull(realpath(jail, root));
+
+	for (port = 700; port <= 760; port++) {
+		snprintf(e.port, sizeof(e.port), "%d", port);
+		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log,
+		    "-P", e.port, "-u", "nobody", "-r", jail, NULL);
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "echod as root on port %s: exit %d: %s", e.port,
+	    rc, out);
+	e.pid = tu_pidfile_pid(e.pidfile);
+	ck_assert_int_gt(e.pid, 0);
+	ck_assert(tu_lock_held(e.pidfile));
+	check_echo(e.port, "from a privileged port\n");
+
+	/* Real, effective, saved and filesystem ids are all nobody's. */
+	ck_assert_int_gt(tu_read_file(tu_fmt("/proc/%ld/status", (long)e.pid),
+	    buf, sizeof(buf)), 0);
+	line = strstr(buf, "\nUid:");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(sscanf(line, "\nUid: %lu %lu %lu %lu", &ids[0],
+	    &ids[1], &ids[2], &ids[3]), 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(ids[i], pw->pw_uid);
+	line = strstr(buf, "\nGid:");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(sscanf(line, "\nGid: %lu %lu %lu %lu", &ids[0],
+	    &ids[1], &ids[2], &ids[3]), 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(ids[i], pw->pw_gid);
+
+	/* Its root and cwd are the jail. */
+	n = readlink(tu_fmt("/proc/%ld/root", (long)e.pid), link,
+	    sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = '\0';
+	ck_assert_str_eq(link, root);
+	n = readlink(tu_fmt("/proc/%ld/cwd", (long)e.pid), link,
+	    sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = '\0';
+	ck_assert_str_eq(link, root);
+
+	/* The log line names the ids it runs with. */
+	want = tu_fmt("uid %lu, gid %lu", (unsigned long)pw->pw_uid,
+	    (unsigned long)pw->pw_gid);
+	ck_assert_int_eq(tu_wait_contains(e.log, want, IO_MS), 0);
+
+	/* Reload inside the chroot: the log path is out of reach, so the
+	 * old log stays, the failure is logged, and the daemon serves on. */
+	rc = run_echod(out, sizeof(out), "-R", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 0, "echod -R: exit %d: %s", rc, out);
+	ck_assert_int_eq(tu_wait_contains(e.log, "reloaded", IO_MS), 0);
+	ck_assert(tu_alive(e.pid));
+	check_echo(e.port, "after reload in the chroot\n");
+
+	/* Stop: as nobody inside the chroot the daemon cannot unlink the
+	 * pidfile, so it is removed or emptied, never left naming a pid. */
+	rc = run_echod(out, sizeof(out), "-k", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 0, "echod -k: exit %d: %s", rc, out);
+	ck_assert_int_eq(tu_wait_gone(e.pid, IO_MS), 0);
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), -1);
+	ck_assert(!tu_lock_held(e.pidfile));
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+}
+END_TEST
+
+/* As root, asking for a chroot that does not exist fails in the terminal
+ * with the library's message, leaving nothing behind. */
+START_TEST(test_root_bad_chroot)
+{
+	struct echod e;
+	char out[OUTLEN], *missing;
+	int rc = -1, i;
+
+	if (geteuid() != 0)
+		return;
+	echod_init(&e);
+	missing = tu_fmt("%s/missing", e.dir);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", e.port,
+		    "-u", "nobody", "-r", missing, NULL);
+		if (strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strncmp(out, "echod: ", 7) == 0 &&
+	    strstr(out, missing) != NULL, "got: %s", out);
+	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	ck_assert_int_eq(procs_with_arg(e.pidfile), 0);
+	ck_assert_int_eq(connect_port(atoi(e.port)), -1);
+}
+END_TEST
+
+/* systemd socket activation: the listening socket arrives as fd 3 with
+ * LISTEN_PID naming echod; echod serves through it without binding. */
+START_TEST(test_socket_activation)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct echod e;
+	char *outfile, port[8];
+	pid_t pid;
+	int fd, rc;
+
+	echod_init(&e);
+	outfile = tu_fmt("%s/out", e.dir);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* -P names the port of the passed socket: a bind of our
+		 * own would fail, so an answer proves the socket was used. */
+		char *argv[] = { (char *)echod_path(), (char *)"-p",
+		    e.pidfile, (char *)"-P", port, NULL };
+		char pidstr[32];
+		int out, k;
+
+		/* What systemd does between fork and exec. */
+		for (k = 0; clean_env[k] != NULL; k++)
+			unsetenv(clean_env[k]);
+		out = open(outfile, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (out == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1 ||
+		    dup2(fd, 3) == -1)
+			_exit(126);
+		snprintf(pidstr, sizeof(pidstr), "%ld", (long)getpid());
+		if (setenv("LISTEN_PID", pidstr, 1) == -1 ||
+		    setenv("LISTEN_FDS", "1", 1) == -1 ||
+		    setenv("LISTEN_FDNAMES", "echod", 1) == -1)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	watch(NULL, pid);
+	close(fd);      /* only echod holds the listener now */
+
+	check_echo(port, "activated\n");
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(tu_wait_contains(outfile, tu_fmt("serving on "
+	    "127.0.0.1:%s", port), IO_MS), 0);
+	ck_assert_int_eq(tu_wait_contains(outfile, "supervised mode", IO_MS),
+	    0);
+	/* Supervised mode still writes the pidfile, with our child's pid. */
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), pid);
+
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+	rc = wait_exit(pid, IO_MS);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+}
+END_TEST
+
+/* Read one datagram from the fake systemd, bounded. */
+static int
+recv_notify(int fd, char *buf, size_t len, int timeout_ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	ssize_t n;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -1;
+	n = recv(fd, buf, len - 1, 0);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Wait for a datagram containing needle; the ones before it are skipped
+ * (STATUS= lines come between the ones the protocol orders). */
+static void
+expect_notify(int fd, const char *needle)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		ck_assert_msg(recv_notify(fd, buf, sizeof(buf), IO_MS) == 0,
+		    "no datagram with %s", needle);
+		if (strstr(buf, needle) != NULL)
+			return;
+	}
+	ck_abort_msg("no datagram with %s in 16", needle);
+}
+
+/* Type=notify-reload, played by the test: READY=1 once the socket
+ * listens, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM,
+ * and echod never forks. */
+START_TEST(test_systemd_notify)
+{
+	struct sockaddr_un sun;
+	struct echod e;
+	char *argv[8], *env[16], *sock, *outfile;
+	pid_t pid = -1;
+	int fd, i, k;
+
+	echod_init(&e);
+	outfile = tu_fmt("%s/out", e.dir);
+	sock = tu_fmt("%s/notify", e.dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(sock), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, sock);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+
+	for (k = 0; clean_env[k] != NULL; k++)
+		env[k] = clean_env[k];
+	env[k++] = tu_fmt("NOTIFY_SOCKET=%s", sock);
+	env[k] = NULL;
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		argv[0] = (char *)echod_path();
+		argv[1] = (char *)"-p";
+		argv[2] = e.pidfile;
+		argv[3] = (char *)"-P";
+		argv[4] = e.port;
+		argv[5] = NULL;
+		pid = tu_spawn(argv, env, outfile);
+		ck_assert_int_gt(pid, 0);
+		watch(NULL, pid);
+		if (wait_listening(e.port, IO_MS) == 0)
+			break;
+		ck_assert_int_eq(wait_exit(pid, IO_MS), 1);
+	}
+	ck_assert_int_lt(i, TRIES);
+
+	expect_notify(fd, "READY=1");
+	/* No fork: the pid we started serves, and named itself. */
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), pid);
+	check_echo(e.port, "notified\n");
+
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	expect_notify(fd, "RELOADING=1");
+	expect_notify(fd, "READY=1");
+	ck_assert_int_eq(tu_wait_contains(outfile, "reloaded", IO_MS), 0);
+	check_echo(e.port, "after reload\n");
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	expect_notify(fd, "STOPPING=1");
+	ck_assert_int_eq(wait_exit(pid, IO_MS), 0);
+	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	close(fd);
+}
+END_TEST
+
+static Suite *
+echod_suite(void)
+{
+	Suite *s = suite_create("echod");
+	TCase *tc;
+
+	tc = tcase_create("command line");
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_stale_pidfile);
+	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("background");
+	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_many_clients);
+	tcase_add_test(tc, test_port_taken);
+	tcase_add_test(tc, test_second_instance);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("foreground and supervised");
+	tcase_add_test(tc, test_foreground);
+	tcase_add_test(tc, test_socket_activation);
+	tcase_add_test(tc, test_systemd_notify);
+	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	suite_add_tcase(s, tc);
+
+	/* Root only; the tests return at once otherwise. */
+	tc = tcase_create("root");
+	tcase_add_test(tc, test_root_privileged_port);
+	tcase_add_test(tc, test_root_bad_chroot);
+	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	suite_add_tcase(s, tc);
+	if (geteuid() != 0)
+		fprintf(stderr, "check_echod: not root: the privileged-port "
+		    "and chroot tests pass without running\n");
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(echod_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

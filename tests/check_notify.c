@@ -1,0 +1,1310 @@
+/*
+ * check_notify.c - systemd's notify protocol, socket activation and the
+ * s6 readiness fd.
+ *
+ * The end-to-end tests play systemd: they bind an AF_UNIX datagram socket
+ * (a path in a fresh directory, or a per-test abstract name), point
+ * NOTIFY_SOCKET at it, run tests/helper and read what it sends.
+ */
+#include "internal.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define TIMEOUT 5000    /* ms for anything to happen */
+
+static const char *const consumed[] = {
+	"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID",
+	"LISTEN_FDS", "LISTEN_FDNAMES", NULL
+};
+
+static void
+clean_env(void)
+{
+	int i, fd;
+
+	for (i = 0; consumed[i] != NULL; i++)
+		ck_assert_int_eq(unsetenv(consumed[i]), 0);
+	ck_assert_int_eq(unsetenv("DAEMONIZE_MODE"), 0);
+	ck_assert_int_eq(unsetenv("SYSTEMD_EXEC_PID"), 0);
+	ck_assert_int_eq(unsetenv("SUPERVISOR_ENABLED"), 0);
+	/* make check may give us a socket as stdin: that is a marker */
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 0), 0);
+	if (fd != 0)
+		close(fd);
+}
+
+static char *
+pidstr(pid_t pid)
+{
+	return tu_fmt("%ld", (long)pid);
+}
+
+/* The lowest free descriptor: equal before and after a call that must
+ * leave nothing open. */
+static int
+lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+static int
+fd_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	ck_assert_int_ne(fl, -1);
+	return (fl & FD_CLOEXEC) != 0;
+}
+
+/* ---- a fake systemd ------------------------------------------------------ */
+
+struct fake {
+	int fd;
+	char *name;         /* the NOTIFY_SOCKET value */
+};
+
+/* Binds the address by hand (not through the library's parser), so that
+ * a wrong abstract length in the library would miss it. */
+static struct fake
+fake_path(void)
+{
+	struct sockaddr_un sun;
+	struct fake f;
+
+	f.name = tu_fmt("%s/notify", tu_tmpdir());
+	f.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(f.fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(f.name), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, f.name);
+	ck_assert_int_eq(bind(f.fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return f;
+}
+
+static struct fake
+fake_abstract(void)
+{
+	static int n;
+	struct sockaddr_un sun;
+	struct fake f;
+	size_t len;
+
+	f.name = tu_fmt("@dztest-%ld-%d", (long)getpid(), ++n);
+	f.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(f.fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	len = strlen(f.name + 1);
+	memcpy(sun.sun_path + 1, f.name + 1, len);
+	ck_assert_int_eq(bind(f.fd, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)), 0);
+	return f;
+}
+
+/* The next datagram as a string, or NULL when none came within ms. */
+static char *
+fake_recv(const struct fake *f, int ms)
+{
+	struct pollfd pfd = { f->fd, POLLIN, 0 };
+	char buf[4096];
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&pfd, 1, ms);
+	while (r == -1 && errno == EINTR);
+	ck_assert_int_ne(r, -1);
+	if (r == 0)
+		return NULL;
+	n = recv(f->fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return tu_fmt("%s", buf);
+}
+
+static void
+expect_msg(const struct fake *f, const char *want)
+{
+	char *got = fake_recv(f, TIMEOUT);
+
+	ck_assert_msg(got != NULL, "no datagram, expected \"%s\"", want);
+	ck_assert_str_eq(got, want);
+}
+
+static void
+expect_nothing(const struct fake *f)
+{
+	char *got = fake_recv(f, 0);
+
+	ck_assert_msg(got == NULL, "unexpected datagram \"%s\"", got);
+}
+
+static unsigned long long
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000ULL;
+}
+
+/* ---- parsers ------------------------------------------------------------- */
+
+START_TEST(test_parse_uint)
+{
+	static const char *const bad[] = { "", " 1", "1 ", "+1", "-1", "0x10",
+	    "1.0", "1e3", "12a", "\t7", "99999999999999999999999x" };
+	unsigned long long v;
+	size_t i;
+
+	ck_assert_int_eq(dz_parse_uint("0", 10, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(dz_parse_uint("4096", 4096, &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(dz_parse_uint("007", 10, &v), 0);
+	ck_assert_uint_eq(v, 7);
+	ck_assert_int_eq(dz_parse_uint("18446744073709551615", ~0ULL, &v), 0);
+	ck_assert(v == ~0ULL);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		errno = 0;
+		ck_assert_msg(dz_parse_uint(bad[i], ~0ULL, &v) == -1,
+		    "accepted \"%s\"", bad[i]);
+		ck_assert_int_eq(errno, EINVAL);
+		ck_assert_uint_eq(v, 42);
+	}
+	errno = 0;
+	ck_assert_int_eq(dz_parse_uint(NULL, 10, &v), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* overflow and above the maximum */
+	errno = 0;
+	ck_assert_int_eq(dz_parse_uint("18446744073709551616", ~0ULL, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(dz_parse_uint("99999999999999999999999", ~0ULL, &v),
+	    -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(dz_parse_uint("4097", 4096, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+START_TEST(test_parse_address)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	char name[sizeof(sun.sun_path) + 8];
+	const size_t max = sizeof(sun.sun_path);
+
+	/* path: with its terminating NUL */
+	ck_assert_int_eq(dz_notify_parse_address("/run/systemd/notify", &sun,
+	    &len), 0);
+	ck_assert_int_eq(sun.sun_family, AF_UNIX);
+	ck_assert_str_eq(sun.sun_path, "/run/systemd/notify");
+	ck_assert_uint_eq(len, offsetof(struct sockaddr_un, sun_path) +
+	    strlen("/run/systemd/notify") + 1);
+
+	/* abstract: a leading NUL, the name, and not one byte more */
+	ck_assert_int_eq(dz_notify_parse_address("@abc/def", &sun, &len), 0);
+	ck_assert_int_eq(sun.sun_family, AF_UNIX);
+	ck_assert_int_eq(sun.sun_path[0], '\0');
+	ck_assert_int_eq(memcmp(sun.sun_path + 1, "abc/def", 7), 0);
+	ck_assert_uint_eq(len, offsetof(struct sockaddr_un, sun_path) + 1 + 7);
+	ck_assert_uint_ne(len, sizeof(struct sockaddr_un));
+
+	/* the longest that fit */
+	name[0] = '/';
+	memset(name + 1, 'a', max - 2);
+	name[max - 1] = '\0';
+	ck_assert_int_eq(dz_notify_parse_address(name, &sun, &len), 0);
+	ck_assert_uint_eq(len, offsetof(struct sockaddr_un, sun_path) + max);
+	name[0] = '@';
+	memset(name + 1, 'a', max - 1);
+	name[max] = '\0';
+	ck_assert_int_eq(dz_notify_parse_address(name, &sun, &len), 0);
+	ck_assert_uint_eq(len, offsetof(struct sockaddr_un, sun_path) + max);
+
+	/* one byte longer */
+	name[0] = '/';
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address(name, &sun, &len), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+	name[0] = '@';
+	name[max] = 'a';
+	name[max + 1] = '\0';
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address(name, &sun, &len), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+
+	/* not an address we can use */
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address("", &sun, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address("run/notify", &sun, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address("@", &sun, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address(" /run/x", &sun, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address("vsock:2:1234", &sun, &len),
+	    -1);
+	ck_assert_int_eq(errno, EAFNOSUPPORT);
+	errno = 0;
+	ck_assert_int_eq(dz_notify_parse_address(NULL, &sun, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- the notify socket, in process --------------------------------------- */
+
+static void
+open_and_send(struct fake f)
+{
+	struct daemonize *d;
+	int fd;
+
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "3000000", 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	fd = d->notify.fd;
+	ck_assert_int_ge(fd, 3);
+	ck_assert(fd_cloexec(fd));
+	ck_assert_str_eq(d->notify.name, f.name);
+	/* consumed: children will not see them */
+	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
+	ck_assert_ptr_null(getenv("WATCHDOG_USEC"));
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1500000);
+	/* twice is harmless */
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_int_eq(d->notify.fd, fd);
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1500000);
+
+	ck_assert_int_eq(dz_notify_send(d, "X=1\nY=2"), 0);
+	expect_msg(&f, "X=1\nY=2");
+	dz_notify_close(d);
+	ck_assert_int_eq(d->notify.fd, -1);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+	/* nothing to send to any more: quietly nothing */
+	ck_assert_int_eq(dz_notify_send(d, "X=1"), 0);
+	expect_nothing(&f);
+	daemonize_free(d);
+}
+
+START_TEST(test_open_path)
+{
+	clean_env();
+	open_and_send(fake_path());
+}
+END_TEST
+
+START_TEST(test_open_abstract)
+{
+	clean_env();
+	open_and_send(fake_abstract());
+}
+END_TEST
+
+/* Foreground mode does not sanitise fds 0-2: the socket must still land
+ * above them. */
+START_TEST(test_open_low_fds)
+{
+	struct daemonize *d;
+	struct fake f;
+
+	clean_env();
+	f = fake_path();
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	close(0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_int_ge(d->notify.fd, 3);
+	ck_assert_int_eq(fcntl(0, F_GETFD), -1);
+	daemonize_free(d);
+}
+END_TEST
+
+START_TEST(test_open_unset)
+{
+	struct daemonize *d;
+
+	clean_env();
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_int_eq(d->notify.fd, -1);
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "", 1), 0);
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_int_eq(d->notify.fd, -1);
+	/* every message is then a quiet no-op */
+	ck_assert_int_eq(daemonize_status(d, "x %d", 1), 0);
+	ck_assert_int_eq(daemonize_reloading(d), 0);
+	ck_assert_int_eq(daemonize_stopping(d), 0);
+	ck_assert_int_eq(daemonize_watchdog(d), 0);
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
+	daemonize_free(d);
+}
+END_TEST
+
+struct bad_socket {
+	const char *value;  /* "DIR" stands for the test's directory */
+	int err;
+	const char *why;
+};
+
+static const struct bad_socket bad_sockets[] = {
+	{ "garbage", EINVAL, "expected an absolute path or @abstract-name" },
+	{ "run/notify", EINVAL, "expected an absolute path" },
+	{ "@", EINVAL, "expected an absolute path" },
+	{ "vsock:2:1234", EAFNOSUPPORT, "only AF_UNIX" },
+	{ "/DIR/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  ENAMETOOLONG, "longer than a socket address can hold" },
+	{ "DIR/nobody", ENOENT, "cannot connect" },
+	{ "DIR/file", ECONNREFUSED, "cannot connect" },
+	{ "@nobody", ECONNREFUSED, "cannot connect" },
+};
+
+/* The value of b for a test using dir, where DIR/file is a plain file
+ * and an abstract name is unique to this process. */
+static char *
+bad_value(const struct bad_socket *b, const char *dir)
+{
+	char *file = tu_fmt("%s/file", dir);
+	const char *p;
+	int fd = open(file, O_WRONLY | O_CREAT, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	if (strcmp(b->value, "@nobody") == 0)
+		return tu_fmt("@dztest-nobody-%ld", (long)getpid());
+	if ((p = strstr(b->value, "DIR")) == NULL)
+		return tu_fmt("%s", b->value);
+	return tu_fmt("%.*s%s%s", (int)(p - b->value), b->value, dir, p + 3);
+}
+
+START_TEST(test_open_bad)
+{
+	const struct bad_socket *b = &bad_sockets[_i];
+	struct daemonize *d;
+	char *dir, *value, *prefix;
+	int low;
+
+	clean_env();
+	dir = tu_tmpdir();
+	value = bad_value(b, dir);
+	prefix = tu_fmt("notify: NOTIFY_SOCKET=%.40s", value);
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", value, 1), 0);
+	d = daemonize_new("nt");
+	low = lowest_free_fd();
+	errno = 0;
+	ck_assert_int_eq(dz_notify_open(d), -1);
+	ck_assert_int_eq(errno, b->err);
+	ck_assert_msg(strncmp(daemonize_error(d), prefix, strlen(prefix)) == 0,
+	    "message: %s", daemonize_error(d));
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d), b->why));
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d), strerror(b->err)));
+	ck_assert_int_eq(d->notify.fd, -1);
+	ck_assert_int_eq(lowest_free_fd(), low);
+	daemonize_free(d);
+}
+END_TEST
+
+/* WATCHDOG_USEC is for us only when WATCHDOG_PID is unset or ours. */
+START_TEST(test_watchdog)
+{
+	struct daemonize *d;
+	struct fake f;
+
+	clean_env();
+	f = fake_path();
+
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_PID", pidstr(getpid()), 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1000000);
+	ck_assert_ptr_null(getenv("WATCHDOG_PID"));
+	ck_assert_int_eq(daemonize_watchdog(d), 0);
+	expect_msg(&f, "WATCHDOG=1");
+	daemonize_free(d);
+
+	/* someone else's watchdog: ignored, but still removed */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_PID", pidstr(getpid() + 1), 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
+	ck_assert_int_eq(daemonize_watchdog(d), 0);
+	expect_nothing(&f);
+	ck_assert_ptr_null(getenv("WATCHDOG_PID"));
+	ck_assert_ptr_null(getenv("WATCHDOG_USEC"));
+	daemonize_free(d);
+
+	/* no watchdog at all */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
+	ck_assert_int_eq(daemonize_watchdog(d), 0);
+	expect_nothing(&f);
+	daemonize_free(d);
+
+	/* garbage is an error, and nothing is left open */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2s", 1), 0);
+	d = daemonize_new("nt");
+	errno = 0;
+	ck_assert_int_eq(dz_notify_open(d), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
+	    "notify: WATCHDOG_USEC=2s: not a number"));
+	ck_assert_int_eq(d->notify.fd, -1);
+	daemonize_free(d);
+
+	/* NULL */
+	errno = 0;
+	ck_assert_uint_eq(daemonize_watchdog_interval(NULL), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(daemonize_watchdog(NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(test_messages)
+{
+	struct daemonize *d;
+	unsigned long long before, after, usec;
+	struct fake f;
+	char *got, *end;
+
+	clean_env();
+	f = fake_abstract();
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(dz_notify_open(d), 0);
+
+	ck_assert_int_eq(daemonize_status(d, "serving %d clients", 3), 0);
+	expect_msg(&f, "STATUS=serving 3 clients");
+	/* a newline cannot smuggle in another key */
+	ck_assert_int_eq(daemonize_status(d, "%s", "x\nREADY=1"), 0);
+	expect_msg(&f, "STATUS=x READY=1");
+
+	before = monotonic_usec();
+	ck_assert_int_eq(daemonize_reloading(d), 0);
+	after = monotonic_usec();
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(strncmp(got, "RELOADING=1\nMONOTONIC_USEC=", 27), 0);
+	usec = strtoull(got + 27, &end, 10);
+	ck_assert_int_eq(*end, '\0');
+	ck_assert(usec >= before && usec <= after);
+
+	ck_assert(!d->stopping_sent);
+	ck_assert_int_eq(daemonize_stopping(d), 0);
+	ck_assert(d->stopping_sent);
+	expect_msg(&f, "STOPPING=1");
+	expect_nothing(&f);
+
+	/* the peer went away: a clear error */
+	close(f.fd);
+	errno = 0;
+	ck_assert_int_eq(daemonize_status(d, "gone"), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d), tu_fmt(
+	    "notify: %s: cannot send", f.name)));
+	daemonize_free(d);
+
+	errno = 0;
+	ck_assert_int_eq(daemonize_status(NULL, "x"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(daemonize_reloading(NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(daemonize_stopping(NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* Through daemonize_start in debug mode, in this process: the order a
+ * Type=notify-reload service needs. */
+START_TEST(test_sequence)
+{
+	struct daemonize *d;
+	struct fake f;
+	char *got;
+
+	clean_env();
+	f = fake_path();
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)getpid()));
+	ck_assert_int_eq(daemonize_reloading(d), 0);
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(strncmp(got, "RELOADING=1\nMONOTONIC_USEC=", 27), 0);
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	expect_msg(&f, "READY=1");
+	ck_assert_int_eq(daemonize_fail(d, EADDRINUSE, "cannot bind %d", 80),
+	    0);
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, tu_fmt("ERRNO=%d\nSTATUS=cannot bind 80: %s",
+	    EADDRINUSE, strerror(EADDRINUSE)));
+	ck_assert_int_eq(daemonize_stop(d), 0);
+	expect_msg(&f, "STOPPING=1");
+	/* once only */
+	ck_assert_int_eq(daemonize_stop(d), 0);
+	daemonize_free(d);
+	expect_nothing(&f);
+
+	/* the caller's own STOPPING=1 is not repeated by stop */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_eq(daemonize_stopping(d), 0);
+	expect_msg(&f, "STOPPING=1");
+	daemonize_free(d);
+	expect_nothing(&f);
+
+	/* a bad NOTIFY_SOCKET fails start, leaving it startable */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "relative", 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_start(d), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
+	    "notify: NOTIFY_SOCKET=relative: expected"));
+	daemonize_free(d);
+}
+END_TEST
+
+/* ---- s6 / OpenRC readiness fd -------------------------------------------- */
+
+START_TEST(test_notify_fd)
+{
+	struct daemonize *d;
+	char buf[8];
+	int p[2];
+
+	clean_env();
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(NULL, 5), -1);
+	ck_assert_int_eq(errno, EINVAL);
+
+	d = daemonize_new("nt");
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(p[0], 3);
+	/* a closed fd */
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, 999), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
+	    "notify: notification fd 999"));
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, -5), -1);
+	ck_assert_int_eq(errno, EBADF);
+	/* stdio */
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
+	    "notify: notification fd 1 is standard"));
+	ck_assert_int_eq(d->notify_fd, -1);
+	/* set, cleared, set */
+	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), 0);
+	ck_assert_int_eq(daemonize_set_notify_fd(d, -1), 0);
+	ck_assert_int_eq(d->notify_fd, -1);
+	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), 0);
+	ck_assert(fd_cloexec(p[1]));
+
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), -1);
+	ck_assert_int_eq(errno, EBUSY);
+	/* one newline, then the end */
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	ck_assert_int_eq(fcntl(p[1], F_GETFD), -1);
+	ck_assert_int_eq(read(p[0], buf, sizeof(buf)), 1);
+	ck_assert_int_eq(buf[0], '\n');
+	ck_assert_int_eq(read(p[0], buf, sizeof(buf)), 0);
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	daemonize_free(d);
+}
+END_TEST
+
+/* ---- socket activation, in process --------------------------------------- */
+
+/*
+ * Check's own channel may sit on fd 3: every test that puts sockets at
+ * 3.. saves what was there, runs, restores, and only then asserts.
+ */
+struct saved_fds {
+	int fd[4];          /* dups of 3..6, or -1 where closed */
+};
+
+static void
+save_fds(struct saved_fds *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		s->fd[i] = fcntl(3 + i, F_DUPFD_CLOEXEC, 50);
+}
+
+static void
+restore_fds(struct saved_fds *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (s->fd[i] >= 0) {
+			(void)dup2(s->fd[i], 3 + i);
+			close(s->fd[i]);
+		} else {
+			close(3 + i);
+		}
+	}
+}
+
+/* n sockets at 3..3+n-1, without close-on-exec as systemd passes them. */
+static void
+place_sockets(int n)
+{
+	int i, s;
+
+	for (i = 0; i < n; i++) {
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s >= 0 && s != 3 + i) {
+			(void)dup2(s, 3 + i);
+			close(s);
+		}
+	}
+}
+
+struct listen_result {
+	int r, err, cloexec[3];
+	int fds[3];
+	char names[3][32];
+	char error[DZ_ERRLEN];
+	bool env_left;
+};
+
+static struct listen_result
+run_listen(int nplace, const char *pid, const char *count,
+    const char *names)
+{
+	struct listen_result res;
+	struct saved_fds saved;
+	struct daemonize *d;
+	const int *fds;
+	const char *const *nm;
+	int i;
+
+	memset(&res, 0, sizeof(res));
+	clean_env();
+	if (pid != NULL)
+		ck_assert_int_eq(setenv("LISTEN_PID", pid, 1), 0);
+	if (count != NULL)
+		ck_assert_int_eq(setenv("LISTEN_FDS", count, 1), 0);
+	if (names != NULL)
+		ck_assert_int_eq(setenv("LISTEN_FDNAMES", names, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_ptr_nonnull(d);
+
+	save_fds(&saved);
+	place_sockets(nplace);
+	for (i = nplace; i < 4; i++)
+		close(3 + i);
+	errno = 0;
+	res.r = daemonize_listen_fds(d, &fds, &nm);
+	res.err = errno;
+	for (i = 0; i < res.r && i < 3; i++) {
+		res.fds[i] = fds[i];
+		snprintf(res.names[i], sizeof(res.names[i]), "%s", nm[i]);
+		res.cloexec[i] = (fcntl(fds[i], F_GETFD) & FD_CLOEXEC) != 0;
+	}
+	if (res.r >= 0) {
+		/* asked again: the same answer, not parsed twice */
+		const int *fds2;
+
+		if (daemonize_listen_fds(d, &fds2, NULL) != res.r ||
+		    fds2 != fds)
+			res.r = -100;
+	}
+	snprintf(res.error, sizeof(res.error), "%s", daemonize_error(d));
+	res.env_left = getenv("LISTEN_PID") != NULL ||
+	    getenv("LISTEN_FDS") != NULL || getenv("LISTEN_FDNAMES") != NULL;
+	daemonize_free(d);
+	restore_fds(&saved);
+	return res;
+}
+
+START_TEST(test_listen_one)
+{
+	struct listen_result r;
+
+	r = run_listen(1, pidstr(getpid()), "1", "echo");
+	ck_assert_int_eq(r.r, 1);
+	ck_assert_int_eq(r.fds[0], 3);
+	ck_assert_str_eq(r.names[0], "echo");
+	ck_assert(r.cloexec[0]);
+	ck_assert(!r.env_left);
+}
+END_TEST
+
+START_TEST(test_listen_names)
+{
+	struct listen_result r;
+
+	/* short list and empty fields: systemd's "unknown" for missing */
+	r = run_listen(3, pidstr(getpid()), "3", "a:");
+	ck_assert_int_eq(r.r, 3);
+	ck_assert_int_eq(r.fds[2], 5);
+	ck_assert_str_eq(r.names[0], "a");
+	ck_assert_str_eq(r.names[1], "");
+	ck_assert_str_eq(r.names[2], "unknown");
+	ck_assert(r.cloexec[0] && r.cloexec[1] && r.cloexec[2]);
+	ck_assert(!r.env_left);
+
+	r = run_listen(2, pidstr(getpid()), "2", NULL);
+	ck_assert_int_eq(r.r, 2);
+	ck_assert_str_eq(r.names[0], "unknown");
+	ck_assert_str_eq(r.names[1], "unknown");
+
+	/* extra names are ignored */
+	r = run_listen(1, pidstr(getpid()), "1", "web:admin");
+	ck_assert_int_eq(r.r, 1);
+	ck_assert_str_eq(r.names[0], "web");
+
+	/* zero and unset counts */
+	r = run_listen(0, pidstr(getpid()), "0", NULL);
+	ck_assert_int_eq(r.r, 0);
+	ck_assert(!r.env_left);
+	r = run_listen(0, pidstr(getpid()), NULL, "x");
+	ck_assert_int_eq(r.r, 0);
+	ck_assert(!r.env_left);
+}
+END_TEST
+
+/* Passed to someone else: not ours, but removed all the same. */
+START_TEST(test_listen_wrong_pid)
+{
+	static const char *const pids[] = { "1", "", "abc", " 5", "-1",
+	    "99999999999999999999" };
+	struct listen_result r;
+	size_t i;
+
+	r = run_listen(1, pidstr(getpid() + 1), "1", "echo");
+	ck_assert_int_eq(r.r, 0);
+	ck_assert(!r.env_left);
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		r = run_listen(1, pids[i], "1", "echo");
+		ck_assert_int_eq(r.r, 0);
+		ck_assert(!r.env_left);
+	}
+	r = run_listen(1, NULL, "1", "echo");
+	ck_assert_int_eq(r.r, 0);
+	ck_assert(!r.env_left);
+}
+END_TEST
+
+START_TEST(test_listen_bad)
+{
+	static const char *const garbage[] = { "x", "", " 1", "1x", "-1",
+	    "0x1" };
+	struct listen_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		if (*garbage[i] == '\0')
+			continue;   /* empty counts as none, like unset */
+		r = run_listen(1, pidstr(getpid()), garbage[i], NULL);
+		ck_assert_int_eq(r.r, -1);
+		ck_assert_int_eq(r.err, EINVAL);
+		ck_assert_ptr_nonnull(strstr(r.error, tu_fmt(
+		    "listen: LISTEN_FDS=%s: expected a count", garbage[i])));
+		/* not consumed: nothing was taken over */
+		ck_assert(r.env_left);
+	}
+	r = run_listen(1, pidstr(getpid()), "4097", NULL);
+	ck_assert_int_eq(r.r, -1);
+	ck_assert_int_eq(r.err, ERANGE);
+	ck_assert_ptr_nonnull(strstr(r.error, "LISTEN_FDS=4097"));
+	r = run_listen(1, pidstr(getpid()), "99999999999999999999999", NULL);
+	ck_assert_int_eq(r.r, -1);
+	ck_assert_int_eq(r.err, ERANGE);
+
+	/* a count beyond the fds actually there */
+	r = run_listen(2, pidstr(getpid()), "3", NULL);
+	ck_assert_int_eq(r.r, -1);
+	ck_assert_int_eq(r.err, EBADF);
+	ck_assert_ptr_nonnull(strstr(r.error,
+	    "listen: LISTEN_FDS=3: fd 5 is not open"));
+
+	errno = 0;
+	ck_assert_int_eq(daemonize_listen_fds(NULL, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- end to end: the helper under a fake systemd ------------------------- */
+
+/*
+ * Each test runs the helper under a name of its own, "helper-nt-<pid of
+ * the Check runner>", so that after the test case the runner can kill
+ * any daemon a failed test left behind: Check's fork mode ends a failed
+ * test with _exit() and kills its process group, but a detached daemon
+ * has a session of its own.  A test that ends well has waited for its
+ * processes itself, and then this finds nothing.
+ */
+static void
+kill_leftovers(void)
+{
+	char *suffix = tu_fmt("/helper-nt-%ld", (long)getpid());
+	char path[300], buf[4096];
+	struct dirent *e;
+	size_t n, m;
+	DIR *dir;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return;
+	m = strlen(suffix);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if (tu_read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		n = strlen(buf);
+		if (n >= m && strcmp(buf + n - m, suffix) == 0)
+			tu_kill((pid_t)atol(e->d_name));
+	}
+	closedir(dir);
+}
+
+
+
+static char *
+private_helper(const char *dir)
+{
+	char *path = tu_fmt("%s/helper-nt-%ld", dir,
+	    (long)getppid());
+
+	ck_assert_int_eq(symlink(tu_helper(), path), 0);
+	return path;
+}
+
+static bool
+env_has(const char *envfile, const char *name)
+{
+	char buf[65536];
+	char *needle = tu_fmt("\n%s=", name);
+
+	buf[0] = '\n';
+	ck_assert_int_ge(tu_read_file(envfile, buf + 1, sizeof(buf) - 1), 0);
+	return strstr(buf, needle) != NULL;
+}
+
+static void
+supervised_run(struct fake f)
+{
+	char *dir, *pidfile, *report, *envfile, *out, *helper;
+	pid_t pid;
+	int i, status;
+
+	clean_env();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	report = tu_fmt("%s/report", dir);
+	envfile = tu_fmt("%s/env", dir);
+	out = tu_fmt("%s/out", dir);
+	helper = private_helper(dir);
+	{
+		char *argv[] = { helper, "-p", pidfile, "-R", report, "-E",
+		    envfile, NULL };
+		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", f.name),
+		    "WATCHDOG_USEC=30000000", "LISTEN_PID=1", "LISTEN_FDS=1",
+		    "LISTEN_FDNAMES=x", NULL };
+
+		pid = tu_spawn(argv, env, out);
+	}
+	ck_assert_int_gt(pid, 0);
+	{
+		char *got = fake_recv(&f, TIMEOUT);
+
+		if (got == NULL)
+			tu_kill(pid);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got, tu_fmt("READY=1\nMAINPID=%ld",
+		    (long)pid));
+	}
+	/* it did not fork: the pid we started is the one serving */
+	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
+	ck_assert_str_eq(tu_report_get(report, "pid"), pidstr(pid));
+	ck_assert_str_eq(tu_report_get(report, "mode"),
+	    tu_fmt("%d", DAEMONIZE_MODE_SUPERVISED));
+	ck_assert_str_eq(tu_report_get(report, "supervisor"), "systemd");
+	ck_assert_str_eq(tu_report_get(report, "marker"), "NOTIFY_SOCKET");
+	ck_assert_int_eq(tu_pidfile_pid(pidfile), pid);
+	ck_assert(tu_lock_held(pidfile));
+
+	/* the env child ran before the loop: after "hup 1" it is done */
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(out, "hup 1\n", TIMEOUT), 0);
+	for (i = 0; consumed[i] != NULL; i++)
+		ck_assert_msg(!env_has(envfile, consumed[i]),
+		    "%s inherited by a child", consumed[i]);
+	ck_assert(env_has(envfile, "PATH"));
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	expect_msg(&f, "STOPPING=1");
+	ck_assert_int_eq(tu_wait_gone(pid, TIMEOUT), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	expect_nothing(&f);
+	ck_assert_int_eq(access(pidfile, F_OK), -1);
+	ck_assert_int_eq(tu_count_procs(helper), 0);
+}
+
+START_TEST(test_e2e_path)
+{
+	supervised_run(fake_path());
+}
+END_TEST
+
+START_TEST(test_e2e_abstract)
+{
+	supervised_run(fake_abstract());
+}
+END_TEST
+
+/* Forced to detach under systemd (Type=forking with NotifyAccess=all):
+ * the socket connected before the fork serves the daemon. */
+START_TEST(test_e2e_detach)
+{
+	char *dir, *pidfile, *report, *helper;
+	char out[4096];
+	struct fake f;
+	pid_t pid;
+	int status;
+
+	clean_env();
+	f = fake_abstract();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	report = tu_fmt("%s/report", dir);
+	helper = private_helper(dir);
+	{
+		char *argv[] = { helper, "-d", "-p", pidfile, "-R", report,
+		    NULL };
+		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", f.name), NULL };
+
+		status = tu_run_env(argv, env, out, sizeof(out), 10000);
+	}
+	ck_assert_msg(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "helper: %d: %s", status, out);
+	pid = tu_pidfile_pid(pidfile);
+	ck_assert_int_gt(pid, 1);
+	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)pid));
+	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
+	ck_assert_str_eq(tu_report_get(report, "supervisor"), "forced");
+	ck_assert_str_eq(tu_report_get(report, "mode"),
+	    tu_fmt("%d", DAEMONIZE_MODE_BACKGROUND));
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	expect_msg(&f, "STOPPING=1");
+	ck_assert_int_eq(tu_wait_gone(pid, TIMEOUT), 0);
+	ck_assert_int_eq(tu_count_procs(helper), 0);
+}
+END_TEST
+
+/* A NOTIFY_SOCKET that cannot work fails start in the terminal. */
+START_TEST(test_e2e_bad_socket)
+{
+	const struct bad_socket *b = &bad_sockets[_i];
+	char *dir, *pidfile, *helper, *value, *prefix;
+	char out[4096];
+	int status;
+
+	clean_env();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	helper = private_helper(dir);
+	value = bad_value(b, dir);
+	prefix = tu_fmt("helper: notify: NOTIFY_SOCKET=%.40s", value);
+	{
+		char *argv[] = { helper, "-p", pidfile, NULL };
+		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", value), NULL };
+
+		status = tu_run_env(argv, env, out, sizeof(out), 10000);
+	}
+	ck_assert(status != -1 && WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_msg(strncmp(out, prefix, strlen(prefix)) == 0, "output: %s",
+	    out);
+	ck_assert_ptr_nonnull(strstr(out, b->why));
+	ck_assert_ptr_nonnull(strstr(out, strerror(b->err)));
+	ck_assert_int_eq(access(pidfile, F_OK), -1);
+	ck_assert_int_eq(tu_count_procs(helper), 0);
+}
+END_TEST
+
+/* A TCP listener on 127.0.0.1, and its port. */
+static int
+tcp_listener(int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(s, 16), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return s;
+}
+
+static int
+tcp_connect(int port)
+{
+	struct sockaddr_in sin;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r, err;
+
+	ck_assert_int_ge(s, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+	err = errno;
+	close(s);
+	errno = err;
+	return r;
+}
+
+/* What systemd does for a socket unit: the listener at fd 3 and
+ * LISTEN_PID naming the new process, which only it can know. */
+static pid_t
+spawn_activated(int lfd, char *const argv[], const char *notify,
+    const char *out)
+{
+	pid_t pid = fork();
+	int fd;
+
+	ck_assert_int_ne(pid, -1);
+	if (pid != 0)
+		return pid;
+	if (dup2(lfd, 3) == -1)
+		_exit(126);
+	if (lfd != 3)
+		close(lfd);
+	fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+		_exit(126);
+	close(fd);
+	if (setenv("LISTEN_PID", tu_fmt("%ld", (long)getpid()), 1) == -1 ||
+	    setenv("LISTEN_FDS", "1", 1) == -1 ||
+	    setenv("LISTEN_FDNAMES", "echo", 1) == -1 ||
+	    (notify != NULL && setenv("NOTIFY_SOCKET", notify, 1) == -1))
+		_exit(126);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void
+activated_run(bool detach)
+{
+	char *dir, *pidfile, *report, *out, *helper, *envfile;
+	struct fake f;
+	pid_t pid, daemon;
+	int lfd, port, status;
+
+	clean_env();
+	f = fake_path();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	report = tu_fmt("%s/report", dir);
+	envfile = tu_fmt("%s/env", dir);
+	out = tu_fmt("%s/out", dir);
+	helper = private_helper(dir);
+	lfd = tcp_listener(&port);
+	{
+		/* Supervised by the LISTEN_PID marker alone, or forced to
+		 * detach: then the fd sweep must keep fd 3, and the output
+		 * file carries the "hup" lines. */
+		char *argv[] = { helper, "-p", pidfile, "-R", report, "-E",
+		    envfile, detach ? "-d" : NULL, "-o", out, NULL };
+
+		pid = spawn_activated(lfd, argv, f.name, out);
+	}
+	/* only the daemon holds the listener from here on */
+	close(lfd);
+	{
+		char *got = fake_recv(&f, TIMEOUT);
+
+		if (got == NULL)
+			tu_kill(pid);
+		ck_assert_ptr_nonnull(got);
+		if (detach) {
+			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+			ck_assert(WIFEXITED(status));
+			ck_assert_int_eq(WEXITSTATUS(status), 0);
+			daemon = tu_pidfile_pid(pidfile);
+			ck_assert_int_ne(daemon, pid);
+		} else {
+			daemon = pid;
+		}
+		ck_assert_str_eq(got, tu_fmt("READY=1\nMAINPID=%ld",
+		    (long)daemon));
+	}
+	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
+	ck_assert_str_eq(tu_report_get(report, "pid"), pidstr(daemon));
+	if (!detach) {
+		ck_assert_str_eq(tu_report_get(report, "supervisor"),
+		    "systemd");
+		ck_assert_str_eq(tu_report_get(report, "marker"),
+		    "LISTEN_PID");
+	}
+	/* fd 3 survived (the sweep too, when detached) */
+	ck_assert_ptr_nonnull(strstr(tu_fmt(",%s,",
+	    tu_report_get(report, "fds")), ",3,"));
+	ck_assert_int_eq(tcp_connect(port), 0);
+	/* consumed: not in a child's environment */
+	ck_assert_int_eq(tu_wait_contains(envfile, "PATH=", TIMEOUT), 0);
+	ck_assert_int_eq(kill(daemon, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(out, "hup 1\n", TIMEOUT), 0);
+	ck_assert(!env_has(envfile, "LISTEN_PID"));
+	ck_assert(!env_has(envfile, "LISTEN_FDS"));
+	ck_assert(!env_has(envfile, "LISTEN_FDNAMES"));
+	ck_assert(!env_has(envfile, "NOTIFY_SOCKET"));
+
+	ck_assert_int_eq(kill(daemon, SIGTERM), 0);
+	expect_msg(&f, "STOPPING=1");
+	ck_assert_int_eq(tu_wait_gone(daemon, TIMEOUT), 0);
+	if (!detach)
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	/* nobody holds the listener any more */
+	errno = 0;
+	ck_assert_int_eq(tcp_connect(port), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	ck_assert_int_eq(tu_count_procs(helper), 0);
+}
+
+START_TEST(test_e2e_activation)
+{
+	activated_run(false);
+}
+END_TEST
+
+START_TEST(test_e2e_activation_detach)
+{
+	activated_run(true);
+}
+END_TEST
+
+static Suite *
+notify_suite(void)
+{
+	Suite *s = suite_create("notify");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_parse_uint);
+	tcase_add_test(tc, test_parse_address);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("notify");
+	tcase_add_test(tc, test_open_path);
+	tcase_add_test(tc, test_open_abstract);
+	tcase_add_test(tc, test_open_low_fds);
+	tcase_add_test(tc, test_open_unset);
+	tcase_add_loop_test(tc, test_open_bad, 0,
+	    (int)(sizeof(bad_sockets) / sizeof(bad_sockets[0])));
+	tcase_add_test(tc, test_watchdog);
+	tcase_add_test(tc, test_messages);
+	tcase_add_test(tc, test_sequence);
+	tcase_add_test(tc, test_notify_fd);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listen");
+	tcase_add_test(tc, test_listen_one);
+	tcase_add_test(tc, test_listen_names);
+	tcase_add_test(tc, test_listen_wrong_pid);
+	tcase_add_test(tc, test_listen_bad);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("end to end");
+	tcase_add_unchecked_fixture(tc, NULL, kill_leftovers);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_e2e_path);
+	tcase_add_test(tc, test_e2e_abstract);
+	tcase_add_test(tc, test_e2e_detach);
+	tcase_add_loop_test(tc, test_e2e_bad_socket, 0,
+	    (int)(sizeof(bad_sockets) / sizeof(bad_sockets[0])));
+	tcase_add_test(tc, test_e2e_activation);
+	tcase_add_test(tc, test_e2e_activation_detach);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(notify_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,1029 @@
+/*
+ * check_stdio.c - lib/stdio.c: fds 0-2 made valid before anything else is
+ * opened, redirected to /dev/null or the log file in the daemon, and the
+ * log file reopened for log rotation.
+ *
+ * Unit tests call the step functions in the forked test process that
+ * Check gives each test (they close and replace its fds 0-2, which Check
+ * does not use in fork mode); end-to-end tests drive tests/helper.
+ */
+#include "internal.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* Generous: under valgrind --trace-children the helper is slow. */
+#define WAIT_MS 30000
+
+static const char *const envvars[] = {
+	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+	"SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC",
+	"SUPERVISOR_ENABLED", "XPC_SERVICE_NAME", "INVOCATION_ID",
+	"JOURNAL_STREAM", "DAEMONIZE_MODE", NULL
+};
+
+/* Runs in each test's forked process: nothing from the environment of
+ * make check (or a CI service) may change the mode. */
+static void
+clean_env(void)
+{
+	int i;
+
+	for (i = 0; envvars[i] != NULL; i++)
+		ck_assert_int_eq(unsetenv(envvars[i]), 0);
+}
+
+static void
+assert_text(const struct daemonize *d, const char *frag)
+{
+	if (frag != NULL)
+		ck_assert_msg(strstr(daemonize_error(d), frag) != NULL,
+		    "\"%s\" not in \"%s\"", frag, daemonize_error(d));
+}
+
+/* What fd points at ("" when closed), in a malloc'ed string. */
+static char *
+target(int fd)
+{
+	char path[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	return strdup(buf);
+}
+
+static char *
+target_of(pid_t pid, int fd)
+{
+	char path[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	return strdup(buf);
+}
+
+static bool
+is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+/* Number of open fds of this process. */
+static int
+count_fds(void)
+{
+	struct dirent *e;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+			n++;
+	closedir(dir);
+	return n - 1;	/* the listing's own fd */
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* ---- end-to-end plumbing ------------------------------------------------- */
+
+/* The helper under a name of this test's own (a symlink in dir), so that
+ * counting its processes is not confused by other suites running the
+ * helper at the same time. */
+static char *
+own_helper(const char *dir)
+{
+	char *path = tu_fmt("%s/helper", dir);
+	char *real = realpath(tu_helper(), NULL);
+
+	ck_assert_msg(real != NULL, "%s: %s", tu_helper(), strerror(errno));
+	ck_assert_int_eq(symlink(real, path), 0);
+	free(real);
+	return path;
+}
+
+/* Processes (not zombies) with path as one of their arguments: argv[0]
+ * normally, a later one under valgrind. */
+static int
+count_procs(const char *path)
+{
+	struct dirent *e;
+	DIR *dir = opendir("/proc");
+	int count = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char file[300], buf[8192];
+		ssize_t n;
+		size_t off;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%s/cmdline", e->d_name);
+		if ((n = tu_read_file(file, buf, sizeof(buf))) <= 0)
+			continue;
+		for (off = 0; off < (size_t)n; off += strlen(buf + off) + 1) {
+			if (strcmp(buf + off, path) == 0) {
+				if (tu_alive((pid_t)atol(e->d_name)))
+					count++;
+				break;
+			}
+		}
+	}
+	closedir(dir);
+	return count;
+}
+
+/* Wait (bounded) until no process runs path. */
+static int
+wait_no_procs(const char *path, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		if (count_procs(path) == 0)
+			return 0;
+		tu_msleep(10);
+	}
+	return count_procs(path) == 0 ? 0 : -1;
+}
+
+/*
+ * Run the helper to completion; its exit status (asserted normal), its
+ * stdout and stderr in out.  They go through a file, not a pipe: under
+ * valgrind --trace-children the daemon's valgrind keeps a copy of the
+ * stderr it started with, and a pipe would then never see EOF.
+ */
+static int
+run_helper(char *const argv[], char *out, size_t outlen)
+{
+	char *outfile = tu_fmt("%s.out", argv[0]);
+	pid_t pid, r = 0;
+	int status = 0, waited;
+
+	(void)unlink(outfile);
+	pid = tu_spawn(argv, NULL, outfile);
+	ck_assert_int_gt(pid, 0);
+	for (waited = 0; waited < WAIT_MS; waited += 2) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		tu_msleep(2);
+	}
+	if (r != pid) {
+		tu_kill(pid);
+		ck_abort_msg("helper did not finish");
+	}
+	ck_assert_int_ge(tu_read_file(outfile, out, outlen), 0);
+	(void)unlink(outfile);
+	free(outfile);
+	ck_assert_msg(WIFEXITED(status), "helper status %#x: %s", status, out);
+	return WEXITSTATUS(status);
+}
+
+/* SIGTERM the daemon and wait until it is gone; SIGKILL if it is not. */
+static void
+stop_daemon(pid_t pid)
+{
+	if (pid <= 0 || !tu_alive(pid))
+		return;
+	(void)kill(pid, SIGTERM);
+	if (tu_wait_gone(pid, WAIT_MS) == -1) {
+		tu_kill(pid);
+		ck_abort_msg("daemon %ld ignored SIGTERM", (long)pid);
+	}
+}
+
+/*
+ * A failed assertion ends the test process at once, so a daemon it started
+ * would outlive it.  Each daemon's pid goes into a file named by the
+ * environment (set by the runner before the tests fork); the runner kills
+ * what is still there when the test case ends.
+ */
+#define REGISTRY_ENV "CHECK_STDIO_DAEMONS"
+
+static void
+registry_setup(void)
+{
+	char *dir = tu_tmpdir();
+
+	if (setenv(REGISTRY_ENV, tu_fmt("%s/pids", dir), 1) == -1)
+		abort();
+}
+
+/* Whether pid runs a helper: one of its arguments (argv[0], or a later
+ * one under valgrind) names it. */
+static bool
+runs_helper(pid_t pid)
+{
+	char *cmd = tu_fmt("/proc/%ld/cmdline", (long)pid);
+	char line[8192];
+	ssize_t n = tu_read_file(cmd, line, sizeof(line));
+	size_t off;
+
+	free(cmd);
+	for (off = 0; n > 0 && off < (size_t)n; off += strlen(line + off) + 1)
+		if (strstr(line + off, "/helper") != NULL)
+			return true;
+	return false;
+}
+
+static void
+registry_teardown(void)
+{
+	const char *path = getenv(REGISTRY_ENV);
+	char buf[4096], *p, *end, *slash;
+	long pid;
+
+	if (path == NULL)
+		return;
+	if (tu_read_file(path, buf, sizeof(buf)) > 0) {
+		for (p = buf; *p != '\0'; p = end) {
+			pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			/* only if it still is one of our helpers */
+			if (pid > 0 && tu_alive((pid_t)pid)) {
+				if (runs_helper((pid_t)pid))
+					tu_kill((pid_t)pid);
+			}
+		}
+	}
+	(void)unlink(path);
+	if ((slash = strrchr(path, '/')) != NULL) {
+		*slash = '\0';
+		(void)rmdir(path);
+	}
+	(void)unsetenv(REGISTRY_ENV);
+}
+
+/* Remember pid for registry_teardown. */
+static void
+registry_add(pid_t pid)
+{
+	const char *path = getenv(REGISTRY_ENV);
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%ld\n", (long)pid);
+	fclose(f);
+}
+
+/* The daemon named by pidfile, asserted alive and registered. */
+static pid_t
+started_daemon(const char *pidfile)
+{
+	pid_t pid = tu_pidfile_pid(pidfile);
+
+	ck_assert_int_gt(pid, 0);
+	registry_add(pid);
+	ck_assert(tu_alive(pid));
+	return pid;
+}
+
+/* Remove a test's temporary tree (regular files, links and dirs). */
+static void
+rm_tree(const char *dir)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = tu_fmt("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(path);
+		else
+			(void)unlink(path);
+		free(path);
+	}
+	closedir(dp);
+	(void)rmdir(dir);
+}
+
+/* ---- dz_stdio_sanitize --------------------------------------------------- */
+
+/* Which of fds 0-2 each loop iteration closes (bit n: fd n). */
+static const int closed_sets[] = { 1, 2, 4, 7, 5, 3, 6 };
+
+START_TEST(test_sanitize_closed)
+{
+	int mask = closed_sets[_i];
+	struct daemonize *d = daemonize_new("test");
+	char *before[3];
+	int p[2], fd, nfds;
+
+	ck_assert_ptr_nonnull(d);
+	/* The fds that stay open point at a pipe, so that we can tell they
+	 * were left alone. */
+	ck_assert_int_eq(pipe(p), 0);
+	for (fd = 0; fd <= 2; fd++) {
+		if (mask & (1 << fd))
+			close(fd);
+		else
+			ck_assert_int_eq(dup2(p[fd == 0 ? 0 : 1], fd), fd);
+	}
+	close(p[0]);
+	close(p[1]);
+	for (fd = 0; fd <= 2; fd++)
+		before[fd] = target(fd);
+	nfds = count_fds();
+
+	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
+	for (fd = 0; fd <= 2; fd++) {
+		char *now = target(fd);
+
+		if (mask & (1 << fd)) {
+			ck_assert_str_eq(now, "/dev/null");
+			/* usable either way, and inherited across exec */
+			ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE,
+			    O_RDWR);
+			ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+		} else {
+			ck_assert_str_eq(now, before[fd]);
+			ck_assert(strncmp(now, "pipe:", 5) == 0);
+		}
+		free(now);
+	}
+	/* exactly the closed ones were added, nothing else leaked */
+	ck_assert_int_eq(count_fds(), nfds + ((mask & 1) != 0) +
+	    ((mask & 2) != 0) + ((mask & 4) != 0));
+	/* all valid already: a no-op */
+	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
+	ck_assert_int_eq(count_fds(), nfds + ((mask & 1) != 0) +
+	    ((mask & 2) != 0) + ((mask & 4) != 0));
+	daemonize_free(d);
+}
+END_TEST
+
+/* /dev/null cannot be opened (no fd left under RLIMIT_NOFILE 0): -1 with
+ * the reason, and nothing changed. */
+START_TEST(test_sanitize_fails)
+{
+	struct daemonize *d = daemonize_new("test");
+	struct rlimit old, none;
+	int r, err, nfds;
+
+	ck_assert_ptr_nonnull(d);
+	close(0);
+	nfds = count_fds();
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	none = old;
+	none.rlim_cur = 0;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	errno = 0;
+	r = dz_stdio_sanitize(d);
+	err = errno;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(err, EMFILE);
+	assert_text(d, "stdio: /dev/null");
+	assert_text(d, strerror(EMFILE));
+	ck_assert(!is_open(0));
+	ck_assert_int_eq(count_fds(), nfds);
+	daemonize_free(d);
+}
+END_TEST
+
+/* fd 1 closed when start runs: the pidfile must not become stdout. */
+START_TEST(test_start_fd1_closed_supervised)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir(), *pidfile = tu_fmt("%s/p.pid", dir);
+	char buf[64], *t;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
+	close(1);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_ge(d->pidfile.fd, 3);
+	t = target(1);
+	ck_assert_str_eq(t, "/dev/null");
+	free(t);
+	t = target(d->pidfile.fd);
+	ck_assert_str_eq(t, pidfile);
+	free(t);
+	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)getpid()));
+	ck_assert(tu_lock_held(pidfile));
+	ck_assert_int_eq(daemonize_stop(d), 0);
+	ck_assert(!exists(pidfile));
+	daemonize_free(d);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* ---- dz_stdio_redirect --------------------------------------------------- */
+
+/* 0, 1 and 2 on a pipe, so a redirect is visible and a failure shows
+ * that nothing moved. */
+static void
+stdio_on_pipe(void)
+{
+	int p[2], fd;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(dup2(p[0], 0), 0);
+	for (fd = 1; fd <= 2; fd++)
+		ck_assert_int_eq(dup2(p[1], fd), fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+START_TEST(test_redirect_devnull)
+{
+	struct daemonize *d = daemonize_new("test");
+	int fd, nfds;
+
+	ck_assert_ptr_nonnull(d);
+	stdio_on_pipe();
+	nfds = count_fds();
+	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	for (fd = 0; fd <= 2; fd++) {
+		char *t = target(fd);
+
+		ck_assert_str_eq(t, "/dev/null");
+		ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+		free(t);
+	}
+	ck_assert_int_eq(fcntl(0, F_GETFL) & O_ACCMODE, O_RDONLY);
+	ck_assert_int_eq(fcntl(1, F_GETFL) & O_ACCMODE, O_WRONLY);
+	ck_assert_int_eq(count_fds(), nfds);
+	daemonize_free(d);
+}
+END_TEST
+
+START_TEST(test_redirect_log)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir(), *log = tu_fmt("%s/out.log", dir);
+	char buf[256], *t;
+	struct stat st;
+	int fd, nfds;
+
+	ck_assert_ptr_nonnull(d);
+	fd = open(log, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "old\n", 4), 4);
+	close(fd);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	stdio_on_pipe();
+	nfds = count_fds();
+	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	t = target(0);
+	ck_assert_str_eq(t, "/dev/null");
+	free(t);
+	for (fd = 1; fd <= 2; fd++) {
+		t = target(fd);
+		ck_assert_str_eq(t, log);
+		free(t);
+		ck_assert(fcntl(fd, F_GETFL) & O_APPEND);
+		ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	}
+	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(write(1, "one\n", 4), 4);
+	ck_assert_int_eq(write(2, "two\n", 4), 4);
+	ck_assert_int_eq(tu_read_file(log, buf, sizeof(buf)), 12);
+	ck_assert_str_eq(buf, "old\none\ntwo\n");
+	/* an existing file keeps its mode */
+	ck_assert_int_eq(stat(log, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	daemonize_free(d);
+	rm_tree(dir);
+}
+END_TEST
+
+/* A log file that cannot be opened: -1 with step, path and reason, and
+ * fds 0-2 where they were (0: a missing directory, 1: a directory). */
+START_TEST(test_redirect_unwritable)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir();
+	char *log = _i == 0 ? tu_fmt("%s/missing/out.log", dir) :
+	    tu_fmt("%s/adir", dir);
+	int err = _i == 0 ? ENOENT : EISDIR;
+	char *before[3];
+	int fd, nfds;
+
+	ck_assert_ptr_nonnull(d);
+	if (_i == 1)
+		ck_assert_int_eq(mkdir(log, 0755), 0);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	stdio_on_pipe();
+	for (fd = 0; fd <= 2; fd++)
+		before[fd] = target(fd);
+	nfds = count_fds();
+	errno = 0;
+	ck_assert_int_eq(dz_stdio_redirect(d), -1);
+	ck_assert_int_eq(errno, err);
+	assert_text(d, "stdio: ");
+	assert_text(d, log);
+	assert_text(d, strerror(err));
+	for (fd = 0; fd <= 2; fd++) {
+		char *t = target(fd);
+
+		ck_assert_str_eq(t, before[fd]);
+		free(t);
+	}
+	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert(!exists(tu_fmt("%s/missing", dir)));
+	daemonize_free(d);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- daemonize_reopen_output, in-process --------------------------------- */
+
+START_TEST(test_reopen_noop)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir(), *log = tu_fmt("%s/x.log", dir);
+	char *before = NULL, *t;
+
+	ck_assert_ptr_nonnull(d);
+	errno = 0;
+	ck_assert_int_eq(daemonize_reopen_output(NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	stdio_on_pipe();
+	before = target(1);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	/* not started */
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	/* foreground: stdout belongs to the terminal */
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	t = target(1);
+	ck_assert_str_eq(t, before);
+	free(t);
+	ck_assert(!exists(log));
+	daemonize_free(d);
+
+	/* supervised: stdout belongs to the supervisor */
+	d = daemonize_new("test");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_SUPERVISED);
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	t = target(1);
+	ck_assert_str_eq(t, before);
+	free(t);
+	ck_assert(!exists(log));
+	daemonize_free(d);
+
+	/* background without a log file: /dev/null needs no reopening */
+	d = daemonize_new("test");
+	ck_assert_ptr_nonnull(d);
+	d->mode = DAEMONIZE_MODE_BACKGROUND;
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	t = target(1);
+	ck_assert_str_eq(t, before);
+	free(t);
+	/* the original process of a background start */
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	d->is_parent = true;
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	ck_assert(!exists(log));
+	daemonize_free(d);
+	rm_tree(dir);
+}
+END_TEST
+
+/* A background daemon's view, set up by hand: rotate, reopen, and a
+ * reopen that fails leaves the old file in place. */
+START_TEST(test_reopen_unit)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir(), *log = tu_fmt("%s/x.log", dir);
+	char *old = tu_fmt("%s/x.log.1", dir), *t;
+	char buf[256];
+	int nfds;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	d->mode = DAEMONIZE_MODE_BACKGROUND;
+	stdio_on_pipe();
+	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	nfds = count_fds();
+	/* buffered lines belong to the file they were written for */
+	ck_assert_int_ge(printf("a\n"), 0);
+	ck_assert_int_eq(rename(log, old), 0);
+	ck_assert_int_ge(printf("b\n"), 0);
+	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	ck_assert_int_ge(printf("c\n"), 0);
+	ck_assert_int_eq(fflush(stdout), 0);
+	ck_assert_int_eq(write(2, "d\n", 2), 2);
+	ck_assert_int_eq(count_fds(), nfds);
+	t = target(1);
+	ck_assert_str_eq(t, log);
+	free(t);
+	t = target(2);
+	ck_assert_str_eq(t, log);
+	free(t);
+	ck_assert_int_ge(tu_read_file(old, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "a\nb\n");
+	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "c\nd\n");
+
+	/* the name is now a directory: the old file stays in use */
+	ck_assert_int_eq(rename(log, old), 0);
+	ck_assert_int_eq(mkdir(log, 0755), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_reopen_output(d), -1);
+	ck_assert_int_eq(errno, EISDIR);
+	assert_text(d, "stdio: reopen ");
+	assert_text(d, log);
+	assert_text(d, strerror(EISDIR));
+	ck_assert_int_eq(count_fds(), nfds);
+	t = target(1);
+	ck_assert_str_eq(t, old);
+	free(t);
+	ck_assert_int_ge(printf("e\n"), 0);
+	ck_assert_int_eq(fflush(stdout), 0);
+	ck_assert_int_ge(tu_read_file(old, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "c\nd\ne\n");
+	daemonize_free(d);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- end to end ---------------------------------------------------------- */
+
+/* Background without -o: all of 0-2 on /dev/null. */
+START_TEST(test_e2e_devnull)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report, NULL };
+	char out[4096];
+	pid_t pid;
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	ck_assert_str_eq(tu_report_get(report, "fd0"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd1"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd2"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "mode"),
+	    tu_fmt("%d", DAEMONIZE_MODE_BACKGROUND));
+	stop_daemon(pid);
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* Background with -o LOG: 0 on /dev/null, 1 and 2 appended to LOG. */
+START_TEST(test_e2e_log)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
+	char *log = tu_fmt("%s/h.log", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report,
+	    "-o", log, NULL };
+	char out[4096], buf[4096];
+	pid_t pid;
+	int fd;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "earlier run\n", 12), 12);
+	close(fd);
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	ck_assert_str_eq(tu_report_get(report, "fd0"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd1"), log);
+	ck_assert_str_eq(tu_report_get(report, "fd2"), log);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(log, "hup 1\n", WAIT_MS), 0);
+	stop_daemon(pid);
+	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "earlier run\nhup 1\nterm\n");
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* A log file the daemon cannot open: the original process exits 1 with
+ * the daemon's message, and nothing is left (0: missing directory, 1: the
+ * path is a directory). */
+START_TEST(test_e2e_unwritable_log)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir);
+	char *log = _i == 0 ? tu_fmt("%s/missing/h.log", dir) :
+	    tu_fmt("%s/logdir", dir);
+	const char *reason = strerror(_i == 0 ? ENOENT : EISDIR);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, NULL };
+	char out[4096];
+
+	if (_i == 1)
+		ck_assert_int_eq(mkdir(log, 0755), 0);
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "helper: stdio: ") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, log) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, reason) != NULL, "%s", out);
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!exists(pidfile));
+	ck_assert(!tu_lock_held(pidfile));
+	ck_assert(!exists(tu_fmt("%s/missing", dir)));
+	rm_tree(dir);
+}
+END_TEST
+
+/* Started with fd 1 closed: the pidfile must not end up as fd 1 (where
+ * the redirect would close it and drop the lock).  The helper's -R
+ * report cannot be used here: fopen would itself take the free fd 1, so
+ * the daemon is inspected through /proc. */
+START_TEST(test_e2e_fd1_closed)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *err = tu_fmt("%s/err", dir);
+	char buf[4096], *t;
+	pid_t child, pid, r;
+	int status = 0, fd, waited, pidfile_fd = -1;
+
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 3 || dup2(fd, 2) != 2)
+			_exit(126);
+		close(fd);
+		close(1);
+		execl(helper, helper, "-d", "-p", pidfile, (char *)NULL);
+		_exit(127);
+	}
+	for (waited = 0; waited < WAIT_MS; waited += 5) {
+		r = waitpid(child, &status, WNOHANG);
+		if (r == child)
+			break;
+		tu_msleep(5);
+	}
+	if (r != child) {
+		tu_kill(child);
+		ck_abort_msg("helper did not finish");
+	}
+	(void)tu_read_file(err, buf, sizeof(buf));
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %#x: %s", status, buf);
+	pid = started_daemon(pidfile);
+	ck_assert(tu_lock_held(pidfile));
+	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)pid));
+	t = target_of(pid, 1);
+	ck_assert_str_eq(t, "/dev/null");
+	free(t);
+	/* the daemon holds the pidfile above 2 */
+	for (fd = 0; fd < 64; fd++) {
+		t = target_of(pid, fd);
+		if (strcmp(t, pidfile) == 0)
+			pidfile_fd = fd;
+		free(t);
+	}
+	ck_assert_int_ge(pidfile_fd, 3);
+	stop_daemon(pid);
+	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+/* Check that the concatenation of logs holds "line 1" .. "line N" each
+ * exactly once and in order; other lines are skipped.  Returns N. */
+static int
+check_lines(const char *text)
+{
+	const char *p = text;
+	int expect = 1, n;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+
+		ck_assert_msg(nl != NULL, "unterminated line at \"%s\"", p);
+		if (strncmp(p, "line ", 5) == 0) {
+			n = atoi(p + 5);
+			ck_assert_msg(n == expect, "line %d where %d was due",
+			    n, expect);
+			expect++;
+		}
+		p = nl + 1;
+	}
+	return expect - 1;
+}
+
+/* Log rotation: rename the file, SIGHUP, and the daemon writes to a new
+ * file with that name, losing and repeating nothing. */
+START_TEST(test_e2e_rotate)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir);
+	char *log = tu_fmt("%s/h.log", dir), *old = tu_fmt("%s/h.log.1", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, "-L", NULL };
+	static char a[1 << 20], b[1 << 20], all[2 << 20];
+	char out[4096];
+	pid_t pid;
+	int n1, n;
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_contains(log, "line 20\n", WAIT_MS), 0);
+	ck_assert_int_eq(rename(log, old), 0);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(log, "hup 1\n", WAIT_MS), 0);
+	/* and then new numbered lines in the new file */
+	ck_assert_int_ge(tu_read_file(old, a, sizeof(a)), 0);
+	n1 = check_lines(a);
+	ck_assert_msg(n1 < 9990, "the helper wrote all its lines before the "
+	    "rotation: this machine is too slow for this test");
+	ck_assert_int_eq(tu_wait_contains(log, tu_fmt("line %d\n", n1 + 5),
+	    WAIT_MS), 0);
+	stop_daemon(pid);
+	ck_assert_int_ge(tu_read_file(old, a, sizeof(a)), 0);
+	ck_assert_int_ge(tu_read_file(log, b, sizeof(b)), 0);
+	ck_assert_msg(strstr(a, "hup") == NULL, "old log: %s", a);
+	ck_assert_int_eq(check_lines(a), n1);
+	ck_assert_int_ge(n1, 20);
+	/* the new file starts with the reopen's own line */
+	ck_assert_msg(strncmp(b, "hup 1\n", 6) == 0, "new log starts: %.40s",
+	    b);
+	ck_assert_msg(strstr(b, "\nterm\n") != NULL, "new log: %s", b);
+	ck_assert_msg(strstr(b, "reopen failed") == NULL, "%s", b);
+	snprintf(all, sizeof(all), "%s%s", a, b);
+	n = check_lines(all);
+	ck_assert_int_ge(n, n1 + 5);
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* A reopen that fails (the name is now a directory): the daemon keeps
+ * writing to the file it has, and says why there. */
+START_TEST(test_e2e_reopen_fails)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir);
+	char *log = tu_fmt("%s/h.log", dir), *old = tu_fmt("%s/h.log.1", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, "-L", NULL };
+	static char a[1 << 20];
+	char out[4096], *msg;
+	pid_t pid;
+	int n1;
+	DIR *dp;
+	struct dirent *e;
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_contains(log, "line 5\n", WAIT_MS), 0);
+	ck_assert_int_eq(rename(log, old), 0);
+	ck_assert_int_eq(mkdir(log, 0755), 0);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	msg = tu_fmt("reopen failed: stdio: reopen %s: %s\nhup 1\n", log,
+	    strerror(EISDIR));
+	ck_assert_int_eq(tu_wait_contains(old, msg, WAIT_MS), 0);
+	/* still writing there */
+	ck_assert_int_ge(tu_read_file(old, a, sizeof(a)), 0);
+	n1 = check_lines(a);
+	ck_assert_msg(n1 < 9990, "the helper wrote all its lines before the "
+	    "reopen: this machine is too slow for this test");
+	ck_assert_int_eq(tu_wait_contains(old, tu_fmt("line %d\n", n1 + 5),
+	    WAIT_MS), 0);
+	stop_daemon(pid);
+	ck_assert_int_ge(tu_read_file(old, a, sizeof(a)), 0);
+	ck_assert_int_ge(check_lines(a), n1 + 5);
+	ck_assert_msg(strstr(a, "\nterm\n") != NULL, "%s", a);
+	/* nothing was created in the directory that took the name */
+	dp = opendir(log);
+	ck_assert_ptr_nonnull(dp);
+	while ((e = readdir(dp)) != NULL)
+		ck_assert_msg(e->d_name[0] == '.', "%s in %s", e->d_name, log);
+	closedir(dp);
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* Relative -o and -p are resolved against the directory the helper was
+ * started in, also for the reopen after the daemon moved to "/". */
+START_TEST(test_e2e_relative_paths)
+{
+	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *argv[] = { helper, "-d", "-p", "rel.pid", "-o", "rel.log",
+	    "-R", "report", NULL };
+	char *log = tu_fmt("%s/rel.log", dir), *pidfile = tu_fmt("%s/rel.pid",
+	    dir), *report = tu_fmt("%s/report", dir);
+	char out[4096], buf[4096];
+	pid_t pid;
+
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(chdir("/"), 0);
+	pid = started_daemon(pidfile);
+	ck_assert(tu_lock_held(pidfile));
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	ck_assert_str_eq(tu_report_get(report, "cwd"), "/");
+	ck_assert_str_eq(tu_report_get(report, "fd1"), log);
+	ck_assert_int_eq(rename(log, tu_fmt("%s.1", log)), 0);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(log, "hup 1\n", WAIT_MS), 0);
+	ck_assert(!exists("/rel.log"));
+	stop_daemon(pid);
+	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "hup 1\nterm\n");
+	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+static Suite *
+stdio_suite(void)
+{
+	Suite *s = suite_create("stdio");
+	TCase *tc;
+
+	tc = tcase_create("sanitize");
+	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_loop_test(tc, test_sanitize_closed, 0,
+	    (int)(sizeof(closed_sets) / sizeof(closed_sets[0])));
+	tcase_add_test(tc, test_sanitize_fails);
+	tcase_add_test(tc, test_start_fd1_closed_supervised);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("redirect");
+	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_test(tc, test_redirect_devnull);
+	tcase_add_test(tc, test_redirect_log);
+	tcase_add_loop_test(tc, test_redirect_unwritable, 0, 2);
+	tcase_add_test(tc, test_reopen_noop);
+	tcase_add_test(tc, test_reopen_unit);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("end-to-end");
+	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_test(tc, test_e2e_devnull);
+	tcase_add_test(tc, test_e2e_log);
+	tcase_add_loop_test(tc, test_e2e_unwritable_log, 0, 2);
+	tcase_add_test(tc, test_e2e_fd1_closed);
+	tcase_add_test(tc, test_e2e_rotate);
+	tcase_add_test(tc, test_e2e_reopen_fails);
+	tcase_add_test(tc, test_e2e_relative_paths);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(stdio_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
