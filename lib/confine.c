@@ -22,6 +22,9 @@ DZ_PUBLIC int
 daemonize_set_chroot(struct daemonize *d, const char *path)
 {
 	/* Stored absolute: the daemon enters it after chdir. */
+	/* Checked first: &d->chroot_dir must not be formed from NULL. */
+	if (dz_config_check(d, "chroot") == -1)
+		return -1;
 	return dz_set_path(d, "chroot", &d->chroot_dir, path);
 }
 

@@ -16,6 +16,9 @@
 DZ_PUBLIC int
 daemonize_set_output(struct daemonize *d, const char *path)
 {
+	/* Checked first: &d->output_path must not be formed from NULL. */
+	if (dz_config_check(d, "output") == -1)
+		return -1;
 	return dz_set_path(d, "output", &d->output_path, path);
 }
 

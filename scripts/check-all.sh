@@ -1,0 +1,76 @@
+#!/bin/bash
+# Build libdaemonize every way CI does and run the whole test suite each
+# time: gcc with libbsd, gcc with the library's own pidfile code, clang,
+# AddressSanitizer + UBSan, valgrind memcheck, and make distcheck.
+# Ends with one line "N passed, N failed" counting the runs of all suites.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/deps.sh" || exit 1
+cd "$top" || exit 1
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
+jobs=$(nproc)
+pass=0 fail=0
+failed_stages=()
+
+# stage NAME CONFIGURE-ARGS... -- MAKE-ARGS...
+stage() {
+	local name=$1; shift
+	local conf=() mk=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do conf+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	mk=("$@")
+	local dir="$top/build/$name"
+	echo "=== $name: configure ${conf[*]}"
+	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+	if ! "$top/configure" -q "${conf[@]}" >configure.out 2>&1; then
+		cat configure.out; failed_stages+=("$name"); fail=$((fail + 1))
+		cd "$top"; return 1
+	fi
+	make -s -j"$jobs" >make.out 2>&1 || { cat make.out;
+		failed_stages+=("$name"); fail=$((fail + 1)); cd "$top"; return 1; }
+	make -j"$jobs" check "${mk[@]}" >check.out 2>&1
+	local rc=$?
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' check.out
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' check.out | tr '\n' ' '; echo
+	local p f e
+	p=$(sed -n 's/^# PASS: *//p' check.out | tail -1)
+	f=$(sed -n 's/^# FAIL: *//p' check.out | tail -1)
+	e=$(sed -n 's/^# ERROR: *//p' check.out | tail -1)
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0}))
+	if [ $rc -ne 0 ]; then
+		[ -z "$p" ] && fail=$((fail + 1))
+		failed_stages+=("$name")
+		for log in tests/*.log; do
+			grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+				{ echo "--- $log"; tail -40 "$log"; }
+		done
+		tail -20 check.out
+	fi
+	cd "$top"
+}
+
+stage gcc-libbsd --enable-werror --with-libbsd
+stage gcc-own --enable-werror --without-libbsd
+stage clang --enable-werror CC=clang
+# Memory errors and undefined behaviour in every process.  Leaks are
+# checked by tests/leaks.sh in the valgrind stage, on real daemons: the
+# test programs leak their own small strings on purpose.
+san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
+ASAN_OPTIONS=detect_leaks=0 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	stage asan-ubsan --enable-werror CC=clang "CFLAGS=$san" "LDFLAGS=-fsanitize=address,undefined"
+DZ_LEAK_CHECK=1 stage valgrind --enable-werror "CFLAGS=-g -O1" -- \
+	LOG_COMPILER="$top/tests/valgrind.sh"
+
+echo "=== distcheck"
+if (cd "$top/build/gcc-libbsd" && make -s -j"$jobs" distcheck >distcheck.out 2>&1); then
+	echo "distcheck: ok"; pass=$((pass + 1))
+else
+	tail -30 "$top/build/gcc-libbsd/distcheck.out"
+	failed_stages+=(distcheck); fail=$((fail + 1))
+fi
+
+echo
+[ ${#failed_stages[@]} -eq 0 ] || echo "failed stages: ${failed_stages[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

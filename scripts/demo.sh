@@ -1,0 +1,40 @@
+#!/bin/bash
+# Build libdaemonize and show the example daemon at work: start echod in
+# the background, talk to it, ask its status, reload it, stop it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/deps.sh"
+cd "$top"
+[ -x configure ] || autoreconf -fi
+mkdir -p build/default
+cd build/default
+[ -f Makefile ] || ../../configure -q
+make -s -j"$(nproc)"
+
+run=$(mktemp -d)
+trap 'rm -rf "$run"' EXIT
+echod=./examples/echod
+port=7007
+args=(-p "$run/echod.pid" -l "$run/echod.log" -P "$port")
+say() { printf '\n$ %s\n' "$*"; }
+
+say echod "${args[@]}"
+"$echod" "${args[@]}"
+echo "(the command returned $?: the daemon is running and ready)"
+say echod -p "$run/echod.pid" -s
+"$echod" -p "$run/echod.pid" -s
+say 'echo "hello, daemon" | (a client on 127.0.0.1:'"$port"')'
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+echo "hello, daemon" >&3
+IFS= read -r -t 5 reply <&3
+exec 3<&-
+echo "$reply"
+say echod -p "$run/echod.pid" -R
+"$echod" -p "$run/echod.pid" -R
+say echod -p "$run/echod.pid" -k
+"$echod" -p "$run/echod.pid" -k
+say echod -p "$run/echod.pid" -s
+"$echod" -p "$run/echod.pid" -s || echo "(exit status $?)"
+say cat echod.log
+sleep 0.2
+cat "$run/echod.log"

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install what building and testing libdaemonize needs, if it is missing.
+# Debian and derivatives; run as root or with sudo available.
+set -eu
+pkgs="autoconf automake libtool pkg-config make gcc libbsd-dev check mandoc
+valgrind clang musl-tools libclang-rt-14-dev"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps.sh: installing:$missing"
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
