@@ -891,7 +891,8 @@ main(int argc, char *argv[])
 		 * exits non-zero; a supervisor gets ERRNO=. */
 		r = errno;
 		logerr("initialisation: %s", strerror(r));
-		(void)daemonize_fail(d, r, "initialisation: %s", strerror(r));
+		/* The library appends ": strerror(r)" itself. */
+		(void)daemonize_fail(d, r, "initialisation");
 		server_close(&srv);
 		daemonize_free(d);
 		return 1;

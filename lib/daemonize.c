@@ -31,22 +31,31 @@ int
 dz_verror(struct daemonize *d, const char *step, int err, const char *fmt,
     va_list ap)
 {
-	if (d != NULL) {
-		/* "step: message: strerror", the parts that exist. */
-		d->error[0] = '\0';
-		append(d->error, sizeof(d->error), step);
-		if (*step != '\0')
-			append(d->error, sizeof(d->error), ": ");
-		{
-			size_t used = strlen(d->error);
+	char text[DZ_ERRLEN], reason[128];
+	size_t used, room;
+	int n;
 
-			(void)vsnprintf(d->error + used,
-			    sizeof(d->error) - used, fmt, ap);
-		}
+	if (d != NULL) {
+		/* "step: message: strerror", the parts that exist, built in a
+		 * local buffer: an argument may be daemonize_error(d) itself.
+		 * Room for the reason is kept: a long path must not push it
+		 * out, so the message is cut instead, marked with "...". */
+		reason[0] = '\0';
 		if (err != 0) {
-			append(d->error, sizeof(d->error), ": ");
-			append(d->error, sizeof(d->error), strerror(err));
+			append(reason, sizeof(reason), ": ");
+			append(reason, sizeof(reason), strerror(err));
 		}
+		text[0] = '\0';
+		append(text, sizeof(text), step);
+		if (*step != '\0')
+			append(text, sizeof(text), ": ");
+		used = strlen(text);
+		room = sizeof(text) - strlen(reason);
+		n = vsnprintf(text + used, room - used, fmt, ap);
+		if (n > 0 && (size_t)n >= room - used)
+			memcpy(text + room - 4, "...", 4);
+		append(text, sizeof(text), reason);
+		memcpy(d->error, text, sizeof(d->error));
 	}
 	errno = err != 0 ? err : EINVAL;
 	return -1;
@@ -299,14 +308,15 @@ daemonize_mode(const struct daemonize *d)
 
 /* Release what start acquired in this process after a failure, keeping the
  * error text and errno: no lock, no file, no fd is left behind.  The one
- * exception is a daemon that timed out: it is still running and its
- * pidfile is its own, so this process only closes its descriptor. */
+ * exception is a daemon that was left running (it timed out, or did not
+ * exit after it failed): its pidfile is its own, so this process only
+ * closes its descriptor. */
 static int
 start_failed(struct daemonize *d)
 {
 	int saved = errno;
 
-	dz_pidfile_release(d, saved != ETIMEDOUT);
+	dz_pidfile_release(d, !d->daemon_left_running);
 	dz_notify_close(d);
 	dz_signals_uninstall(d);
 	d->mode = DAEMONIZE_MODE_NONE;
@@ -380,6 +390,7 @@ daemonize_start(struct daemonize *d)
 		    dz_signals_install(d) == -1)
 			return start_failed(d);
 		d->started = true;
+		d->owner = getpid();
 		return 0;
 	}
 
@@ -403,6 +414,7 @@ daemonize_start(struct daemonize *d)
 		if (become_daemon(d) == -1)
 			return start_failed(d);
 		d->started = true;
+		d->owner = getpid();
 		return 0;
 	}
 
@@ -411,7 +423,7 @@ daemonize_start(struct daemonize *d)
 	 * to the new pid during startup is queued, not fatal or lost. */
 	if (dz_signals_block(d, &saved_mask) == -1)
 		return start_failed(d);
-	r = dz_fork_detach(d);
+	r = dz_fork_detach(d, &saved_mask);
 	if (r != 0) {
 		/* The original process: the daemon is ready, or it is not
 		 * and r is -1 with its error. */
@@ -433,10 +445,24 @@ daemonize_start(struct daemonize *d)
 	/* 5. The daemon. */
 	(void)become_daemon(d);
 	d->started = true;
+	d->owner = getpid();
 	return 0;
 }
 
 /* ---- readiness and the end ----------------------------------------------- */
+
+/* A process forked from the daemon after start inherits the context; it
+ * must not claim readiness or failure for the service. */
+bool
+dz_not_owner(struct daemonize *d, const char *step)
+{
+	if (getpid() == d->owner)
+		return false;
+	(void)dz_error(d, step, EPERM, "not the process daemonize_start "
+	    "returned in (pid %ld); a forked child cannot speak for the "
+	    "daemon", (long)d->owner);
+	return true;
+}
 
 DZ_PUBLIC int
 daemonize_ready(struct daemonize *d)
@@ -447,14 +473,16 @@ daemonize_ready(struct daemonize *d)
 	if (d == NULL || !d->started || d->is_parent)
 		return dz_error(d, "ready", EINVAL,
 		    "daemonize_start has not returned 0 in this process");
+	if (dz_not_owner(d, "ready"))
+		return -1;
 	if (d->notify.fd >= 0) {
 		/* MAINPID on the first READY lets a Type=forking unit with
 		 * NotifyAccess=all know its main process. */
 		if (!d->ready_sent)
-			snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld",
+			(void)snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld",
 			    (long)getpid());
 		else
-			snprintf(msg, sizeof(msg), "READY=1");
+			(void)snprintf(msg, sizeof(msg), "READY=1");
 		if (dz_notify_send(d, msg) == -1)
 			r = -1;
 	}
@@ -472,7 +500,11 @@ daemonize_ready(struct daemonize *d)
 		d->notify_fd = -1;
 	}
 	if (d->status_fd >= 0) {
-		if (dz_status_send(d->status_fd, DZ_REC_READY, 0, "", "") == -1)
+		/* EPIPE: the original process stopped waiting (its timeout
+		 * passed, or it was killed).  The daemon is ready all the
+		 * same and runs on; that is not a failure of ready. */
+		if (dz_status_send(d->status_fd, DZ_REC_READY, 0, "", "") == -1 &&
+		    errno != EPIPE)
 			r = dz_error(d, "ready", errno,
 			    "cannot tell the original process");
 		dz_close_quietly(d->status_fd);
@@ -494,12 +526,22 @@ daemonize_fail(struct daemonize *d, int errnum, const char *fmt, ...)
 	if (!d->started || d->is_parent)
 		return dz_error(d, "fail", EINVAL,
 		    "daemonize_start has not returned 0 in this process");
+	if (dz_not_owner(d, "fail"))
+		return -1;
 	va_start(ap, fmt);
 	(void)dz_verror(d, "", errnum, fmt, ap);
 	va_end(ap);
 	if (d->notify.fd >= 0) {
+		char *p;
+
 		(void)snprintf(msg, sizeof(msg), "ERRNO=%d\nSTATUS=", errnum);
+		/* One line: a newline in the message must not become a
+		 * field of its own (READY=1, MAINPID=...). */
+		p = msg + strlen(msg);
 		append(msg, sizeof(msg), d->error);
+		for (; *p != '\0'; p++)
+			if (*p == '\n')
+				*p = ' ';
 		if (dz_notify_send(d, msg) == -1)
 			r = -1;
 	}
@@ -527,7 +569,10 @@ daemonize_stop(struct daemonize *d)
 		return 0;
 	}
 	d->stopped = true;
-	if (d->notify.fd >= 0 && !d->stopping_sent)
+	/* A worker forked from the daemon that frees its copy of the
+	 * context only closes its descriptors: the service is not stopping,
+	 * and the pidfile is removed only by its writer (pidfile.c). */
+	if (d->notify.fd >= 0 && !d->stopping_sent && getpid() == d->owner)
 		(void)daemonize_stopping(d);
 	/* Removes the file if its name still maps to our locked inode and we
 	 * are the process that wrote it; else truncates it. */

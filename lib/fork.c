@@ -32,6 +32,34 @@
  * daemonize_fail and carries on must not hang the command that started it. */
 #define DZ_EXIT_WAIT_MS 5000
 
+/* Records are written with one write(2) each, and a write of at most
+ * PIPE_BUF bytes to a pipe is atomic; POSIX guarantees PIPE_BUF >= 512. */
+typedef char dz_record_fits_pipe_buf[sizeof(struct dz_record) <= 512 ? 1 : -1];
+
+/* Copy src into dst; if it is too long, cut the middle rather than the
+ * end, because the end holds the reason (": Permission denied").  No
+ * library calls: the middle child uses this. */
+static void
+copy_keep_tail(char *dst, size_t size, const char *src)
+{
+	const size_t tail = 96;
+	size_t len = 0, i, head;
+
+	while (src[len] != '\0')
+		len++;
+	if (len < size) {
+		dz_strlcpy_safe(dst, src, size);
+		return;
+	}
+	head = size - 1 - tail - 3;
+	for (i = 0; i < head; i++)
+		dst[i] = src[i];
+	dst[head] = dst[head + 1] = dst[head + 2] = '.';
+	for (i = 0; i < tail; i++)
+		dst[head + 3 + i] = src[len - tail + i];
+	dst[size - 1] = '\0';
+}
+
 int
 dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
     const char *msg)
@@ -49,7 +77,7 @@ dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
 	rec.kind = kind;
 	rec.value = value;
 	dz_strlcpy_safe(rec.step, step, sizeof(rec.step));
-	dz_strlcpy_safe(rec.msg, msg, sizeof(rec.msg));
+	copy_keep_tail(rec.msg, sizeof(rec.msg), msg);
 	/* The reader may be gone (it timed out, or was killed): that must
 	 * be EPIPE here, not a SIGPIPE that kills a daemon which kept the
 	 * default disposition (DAEMONIZE_KEEP_SIGPIPE).  An ignored signal is
@@ -181,23 +209,26 @@ drain_until_eof(int fd, int64_t deadline)
 			break;
 }
 
-/* The daemon is our child only while we are a subreaper (Linux, FreeBSD);
- * elsewhere waitpid fails with ECHILD and the report has no status. */
+/* What became of the daemon: 1 it exited and *status says how; 0 it is
+ * gone but its status was not ours to collect (no subreaper here); -1 it
+ * is still running after wait_ms.  The daemon is our child only while we
+ * are a subreaper (Linux, FreeBSD) and the middle child has been reaped. */
 static int
-reap_daemon(pid_t pid, int *status, int wait_ms)
+daemon_fate(pid_t pid, int *status, int wait_ms)
 {
 	int64_t deadline = now_ms() + wait_ms;
-	struct timespec tick = { 0, 2 * 1000 * 1000 };
+	struct timespec tick = { 0, 2L * 1000 * 1000 };
 	pid_t r;
 
 	if (pid <= 0)
-		return -1;
+		return 0;
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
 		if (r == pid)
+			return 1;
+		if (r == -1 && errno != EINTR &&
+		    kill(pid, 0) == -1 && errno == ESRCH)
 			return 0;
-		if (r == -1 && errno != EINTR)
-			return -1;
 		if (now_ms() >= deadline)
 			return -1;
 		(void)nanosleep(&tick, NULL);
@@ -205,7 +236,8 @@ reap_daemon(pid_t pid, int *status, int wait_ms)
 }
 
 /* Reap the middle child.  It _exits at once; until it has, the daemon is
- * its child, not ours, and waitpid on the daemon would fail with ECHILD. */
+ * its child, not ours, and waitpid on the daemon would fail with ECHILD.
+ * ECHILD here (already reaped) ends the loop too. */
 static void
 reap_middle(pid_t middle)
 {
@@ -213,27 +245,40 @@ reap_middle(pid_t middle)
 		;
 }
 
+/* The daemon ended (or closed the pipe) before it was ready. */
 static int
-report_death(struct daemonize *d, pid_t middle, pid_t pid)
+report_death(struct daemonize *d, pid_t pid, int fate, int status)
 {
-	int status;
-
-	reap_middle(middle);
-	if (reap_daemon(pid, &status, DZ_EXIT_WAIT_MS) == -1) {
-		dz_error(d, "start", 0, "daemon (pid %ld) closed the status "
-		    "pipe before it was ready", (long)pid);
-	} else if (WIFSIGNALED(status)) {
+	if (fate == -1) {
+		/* Alive but the pipe is closed: its pidfile and lock are a
+		 * running daemon's, so start_failed must keep them. */
+		d->daemon_left_running = true;
+		return dz_error(d, "start", EPIPE, "daemon (pid %ld) closed "
+		    "the status pipe before it was ready and did not exit; "
+		    "it was left running", (long)pid);
+	}
+	if (fate == 0 && pid <= 0)
+		dz_error(d, "start", 0, "the daemon exited before it was ready "
+		    "(before its pid was known)");
+	else if (fate == 0)
+		dz_error(d, "start", 0, "daemon (pid %ld) exited before it was "
+		    "ready", (long)pid);
+	else if (WIFSIGNALED(status))
 		dz_error(d, "start", 0, "daemon (pid %ld) was killed by signal "
 		    "%d (%s) before it was ready", (long)pid, WTERMSIG(status),
 		    strsignal(WTERMSIG(status)));
-	} else {
+	else
 		dz_error(d, "start", 0, "daemon (pid %ld) exited with status "
 		    "%d before it was ready", (long)pid, WEXITSTATUS(status));
-	}
 	/* ESRCH: the process that should have become the daemon is gone. */
 	errno = ESRCH;
 	return -1;
 }
+
+/* How often the original process looks at the daemon itself while it
+ * waits: a process the daemon forked before ready holds a copy of the
+ * write end, so the daemon's death may bring no EOF. */
+#define DZ_TICK_MS 100
 
 /* The original process's side of the handshake. */
 static int
@@ -241,31 +286,47 @@ await_daemon(struct daemonize *d, int fd, pid_t middle)
 {
 	struct dz_record rec;
 	pid_t pid = 0;
-	int64_t deadline = -1;
-	int r;
+	int64_t deadline = -1, until;
+	int r, fate, status = 0;
 
 	if (d->timeout_ms > 0)
 		deadline = now_ms() + d->timeout_ms;
 	for (;;) {
-		r = wait_readable(fd, deadline);
+		until = deadline;
+		if (pid > 0 && (until < 0 || now_ms() + DZ_TICK_MS < until))
+			until = now_ms() + DZ_TICK_MS;
+		r = wait_readable(fd, until);
 		if (r == -1)
 			return dz_error(d, "start", errno, "status pipe");
 		if (r == 0) {
-			if (pid > 0)
+			if (deadline >= 0 && now_ms() >= deadline) {
+				/* It may still become ready: leave it be. */
+				d->daemon_left_running = true;
+				if (pid > 0)
+					return dz_error(d, "start", ETIMEDOUT,
+					    "daemon (pid %ld) not ready after "
+					    "%u ms; it was left running",
+					    (long)pid, d->timeout_ms);
 				return dz_error(d, "start", ETIMEDOUT, "daemon "
-				    "(pid %ld) not ready after %u ms; it was "
-				    "left running", (long)pid, d->timeout_ms);
-			return dz_error(d, "start", ETIMEDOUT, "daemon not "
-			    "ready after %u ms", d->timeout_ms);
+				    "not ready after %u ms", d->timeout_ms);
+			}
+			if ((fate = daemon_fate(pid, &status, 0)) >= 0)
+				return report_death(d, pid, fate, status);
+			continue;
 		}
 		r = read_record(fd, &rec);
 		if (r == -1)
 			return dz_error(d, "start", errno, "status pipe");
-		if (r == 0)
-			return report_death(d, middle, pid);
+		if (r == 0) {
+			reap_middle(middle);
+			fate = daemon_fate(pid, &status, DZ_EXIT_WAIT_MS);
+			return report_death(d, pid, fate, status);
+		}
 		switch (rec.kind) {
 		case DZ_REC_PID:
 			pid = rec.value;
+			/* It sends this just before it _exits. */
+			reap_middle(middle);
 			break;
 		case DZ_REC_READY:
 			return DAEMONIZE_PARENT;
@@ -277,12 +338,15 @@ await_daemon(struct daemonize *d, int fd, pid_t middle)
 			else
 				dz_error(d, rec.step, rec.value, "%s",
 				    rec.msg);
+			/* Wait (bounded) for it to exit, so that no process
+			 * is left when the failure is reported. */
 			drain_until_eof(fd, now_ms() + DZ_EXIT_WAIT_MS);
 			reap_middle(middle);
-			if (pid > 0) {
-				int status;
-
-				(void)reap_daemon(pid, &status, 500);
+			if (daemon_fate(pid, &status, 500) == -1) {
+				d->daemon_left_running = true;
+				(void)dz_error(d, "", 0, "%s (daemon pid %ld did "
+				    "not exit; it was left running)",
+				    rec.msg, (long)pid);
 			}
 			errno = rec.value > 0 ? rec.value : EIO;
 			return -1;
@@ -294,8 +358,10 @@ await_daemon(struct daemonize *d, int fd, pid_t middle)
 }
 
 int
-dz_fork_detach(struct daemonize *d)
+dz_fork_detach(struct daemonize *d, const sigset_t *caller_mask)
 {
+	struct sigaction dfl, old_chld;
+	sigset_t wait_mask;
 	int fds[2], r, reaper, saved;
 	pid_t middle, pid;
 
@@ -304,6 +370,20 @@ dz_fork_detach(struct daemonize *d)
 	/* Buffered output of the caller would otherwise be written twice,
 	 * once by each process. */
 	(void)fflush(NULL);
+	/* While we wait, SIGCHLD must neither reap on its own (SIG_IGN,
+	 * SA_NOCLDWAIT) nor run a handler of the caller that reaps with
+	 * waitpid(-1): either would take the daemon's exit status.  It is
+	 * set to SIG_DFL (now, because auto-reaping is decided when a child
+	 * exits) and blocked; both are undone before we return. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &old_chld) == -1) {
+		saved = errno;
+		dz_close_quietly(fds[0]);
+		dz_close_quietly(fds[1]);
+		return dz_error(d, "fork", saved, "SIGCHLD disposition");
+	}
 	/* As a subreaper we inherit the daemon when the middle child exits,
 	 * so its exit status can be reported if it dies before ready. */
 	reaper = dz_reaper_acquire();
@@ -315,6 +395,7 @@ dz_fork_detach(struct daemonize *d)
 		dz_close_quietly(fds[1]);
 		if (reaper == 1)
 			(void)dz_reaper_release();
+		(void)sigaction(SIGCHLD, &old_chld, NULL);
 		return dz_error(d, "fork", saved, "first fork");
 	}
 	if (middle == 0) {
@@ -341,7 +422,13 @@ dz_fork_detach(struct daemonize *d)
 		return 0;
 	}
 
+	/* The caller's handled signals were blocked only so that the daemon
+	 * starts with them blocked; here Ctrl-C must work while we wait. */
+	wait_mask = *caller_mask;
+	sigaddset(&wait_mask, SIGCHLD);
+	(void)sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 	dz_close_quietly(fds[1]);
+	d->daemon_left_running = false;
 	r = await_daemon(d, fds[0], middle);
 	saved = errno;
 	dz_close_quietly(fds[0]);
@@ -349,6 +436,7 @@ dz_fork_detach(struct daemonize *d)
 	reap_middle(middle);
 	if (reaper == 1)
 		(void)dz_reaper_release();
+	(void)sigaction(SIGCHLD, &old_chld, NULL);
 	errno = saved;
 	return r;
 }

@@ -34,7 +34,7 @@
 #define DZ_REC_ERROR 3 /* value = errno; step and message say the rest */
 
 #define DZ_STEPLEN 16
-#define DZ_MSGLEN  224
+#define DZ_MSGLEN  488  /* the record is 512 bytes: POSIX's least PIPE_BUF */
 
 struct dz_record {
 	int32_t kind;
@@ -97,6 +97,8 @@ struct daemonize {
 	int status_fd;      /* write end, in the daemon until ready */
 	bool started, ready_sent, stopped, stopping_sent;
 	bool is_parent;     /* start returned DAEMONIZE_PARENT here */
+	bool daemon_left_running; /* a failed start left the daemon alive */
+	pid_t owner;        /* the process start returned 0 in; 0 before */
 	struct dz_notify notify;
 	bool listen_parsed;
 	int *listen_fds;
@@ -120,6 +122,9 @@ char *dz_absolute_path(struct daemonize *d, const char *step,
 /* *slot = absolute copy of path (NULL clears), with dz_config_check. */
 int dz_set_path(struct daemonize *d, const char *step, char **slot,
     const char *path);
+/* True (with the error set, EPERM) in a process other than the one
+ * daemonize_start returned 0 in: a forked worker. */
+bool dz_not_owner(struct daemonize *d, const char *step);
 /* Copy s into a fixed buffer without any library call (async-signal-safe). */
 void dz_strlcpy_safe(char *dst, const char *src, size_t size);
 /* Close fd, retrying nothing (close must not be retried on EINTR), and
@@ -139,7 +144,7 @@ int dz_pidfile_parse(const char *buf, size_t len, pid_t *pid); /* tolerant */
 /* fork.c: the double fork and the status pipe. */
 /* Returns DAEMONIZE_PARENT in the original process once the daemon is
  * ready, -1 there on failure, and 0 in the daemon. */
-int dz_fork_detach(struct daemonize *d);
+int dz_fork_detach(struct daemonize *d, const sigset_t *caller_mask);
 int dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
     const char *msg);               /* async-signal-safe */
 void dz_status_fail(struct daemonize *d); /* send d->error, then _exit */
@@ -184,5 +189,7 @@ int dz_reaper_acquire(void);     /* become subreaper; ENOSYS if impossible */
 int dz_reaper_release(void);
 int dz_jail_enter(const char *jail, const char *path, char *err,
     size_t errlen);              /* ENOSYS outside FreeBSD */
+int dz_getgrouplist(const char *user, gid_t gid, gid_t *groups,
+    int *ngroups);               /* gid_t form also where libc takes int */
 
 #endif /* DAEMONIZE_INTERNAL_H */

@@ -242,6 +242,10 @@ dz_notify_send(struct daemonize *d, const char *msg)
 
 	if (d->notify.fd < 0)
 		return 0;
+	/* A worker forked from the daemon shares the socket, but systemd
+	 * (NotifyAccess=all) would take its STOPPING=1 for the service's. */
+	if (d->owner != 0 && dz_not_owner(d, "notify"))
+		return -1;
 	/* One datagram per message: systemd reads each as a whole. */
 	do
 		n = send(d->notify.fd, msg, len, MSG_NOSIGNAL);
@@ -493,7 +497,7 @@ daemonize_reloading(struct daemonize *d)
 	 * to tell this reload from an earlier one. */
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		return dz_error(d, "notify", errno, "clock_gettime");
-	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
 	    (unsigned long long)ts.tv_nsec / 1000ULL);
 	return dz_notify_send(d, msg);

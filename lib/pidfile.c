@@ -297,6 +297,29 @@ check_path(struct daemonize *d, const char *path)
 	return 0;
 }
 
+/* lock_open failed after its open may have created path (the lock or the
+ * truncation failed): remove the file if it was not there before, is
+ * still empty and nobody holds it, so that a failed start leaves no
+ * pidfile behind.  A holder that opened it meanwhile and locks it after
+ * our unlink finds the name gone and starts over, as in dz_pidfile_open. */
+static void
+discard_created(const char *path)
+{
+	struct stat fst, pst;
+	int fd, r;
+
+	if ((fd = open_reader(path)) == -1)
+		return;
+	do
+		r = flock(fd, LOCK_EX | LOCK_NB);
+	while (r == -1 && errno == EINTR);
+	if (r == 0 && fstat(fd, &fst) == 0 && fst.st_size == 0 &&
+	    lstat(path, &pst) == 0 && pst.st_dev == fst.st_dev &&
+	    pst.st_ino == fst.st_ino)
+		(void)unlink(path);
+	dz_close_quietly(fd);
+}
+
 /* ---- the pidfile of a context ------------------------------------------ */
 
 static void
@@ -315,6 +338,7 @@ dz_pidfile_open(struct daemonize *d)
 	struct stat fst, pst;
 	pid_t pid;
 	int fd, tries, nfd, saved;
+	bool existed;
 
 	if (d == NULL) {
 		errno = EINVAL;
@@ -328,8 +352,11 @@ dz_pidfile_open(struct daemonize *d)
 	for (tries = 0; tries < OPEN_TRIES; tries++) {
 		if (check_path(d, path) == -1)
 			return -1;
+		existed = lstat(path, &pst) == 0;
 		if (lock_open(path, &fd) == -1) {
 			saved = errno;
+			if (saved != EEXIST && !existed)
+				discard_created(path);
 			if (saved == EEXIST) {
 				/* The exact text is a contract (tests, scripts
 				 * and people read it): no strerror suffix. */
@@ -397,6 +424,10 @@ dz_pidfile_open(struct daemonize *d)
 		/* Only the lock holder may clear an old pid. */
 		if (ftruncate(fd, 0) == -1) {
 			saved = errno;
+			/* We hold the lock and the name is ours: a file we
+			 * created must not outlive the failed start. */
+			if (!existed)
+				(void)unlink(path);
 			dz_close_quietly(fd);
 			return dz_error(d, "pidfile", saved,
 			    "%s: cannot truncate", path);
@@ -490,8 +521,10 @@ dz_pidfile_release(struct daemonize *d, bool remove)
 	if (remove && d->pidfile.path != NULL &&
 	    (d->pidfile.written_by == self || d->pidfile.written_by == 0)) {
 		/* Unlink while we still hold the lock: a new instance that
-		 * opened the old name waits on our lock, then finds the name
-		 * gone (or new) and starts over. */
+		 * opened the old name before the unlink finds it locked
+		 * (LOCK_NB) and reports "already running"; one that opens it
+		 * after the unlink creates a new file.  No instance ever
+		 * locks the unlinked inode and believes it owns the name. */
 		if (lstat(d->pidfile.path, &st) == 0 &&
 		    st.st_dev == d->pidfile.dev &&
 		    st.st_ino == d->pidfile.ino &&

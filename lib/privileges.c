@@ -171,7 +171,8 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 
 	/* getgrouplist says -1 when the array is too small (glibc then
 	 * stores the size it needs in n; BSDs store how many fit), so grow
-	 * and retry, a bounded number of times. */
+	 * and retry, a bounded number of times.  dz_getgrouplist takes
+	 * gid_t also where the C library's takes int (macOS). */
 	for (tries = 0; tries < 16; tries++) {
 		if ((tmp = realloc(list, (size_t)cap * sizeof(*list))) ==
 		    NULL) {
@@ -181,7 +182,7 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 		}
 		list = tmp;
 		n = cap;
-		if (getgrouplist(user, gid, list, &n) != -1) {
+		if (dz_getgrouplist(user, gid, list, &n) != -1) {
 			d->id.groups = list;
 			d->id.ngroups = n;
 			return 0;

@@ -5,6 +5,8 @@
  */
 #include "internal.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,19 +64,46 @@ dz_stdio_sanitize(struct daemonize *d)
 	return 0;
 }
 
-/* Open the output: the log file for append, or /dev/null. */
+/* Open the output: the log file for append, or /dev/null.  The log file
+ * is opened as root, in a directory the daemon's user may be able to
+ * write (so that it can reopen it): a symlink planted there must not make
+ * us append to, or create, a file elsewhere, so links are refused, and so
+ * is anything but a regular file or a character device (a fifo would
+ * block, a directory cannot be written). */
 static int
 open_output(struct daemonize *d, const char *what)
 {
 	const char *path = d->output_path ? d->output_path : DZ_DEVNULL;
+	struct stat st;
 	int fd;
 
 	do
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY |
-		    O_CLOEXEC, 0640);
+		    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
 	while (fd == -1 && errno == EINTR);
+	if (fd == -1 && errno == ELOOP)
+		return dz_error(d, "stdio", ELOOP, "%s%s: is a symbolic link",
+		    what, path);
 	if (fd == -1)
 		return dz_error(d, "stdio", errno, "%s%s", what, path);
+	if (fstat(fd, &st) == -1) {
+		int err = errno;
+
+		dz_close_quietly(fd);
+		return dz_error(d, "stdio", err, "%s%s", what, path);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		dz_close_quietly(fd);
+		return dz_error(d, "stdio", EINVAL,
+		    "%s%s: not a regular file or a device", what, path);
+	}
+	/* O_NONBLOCK only kept the open from hanging on a fifo. */
+	if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) == -1) {
+		int err = errno;
+
+		dz_close_quietly(fd);
+		return dz_error(d, "stdio", err, "%s%s", what, path);
+	}
 	return fd;
 }
 

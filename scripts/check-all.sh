@@ -1,7 +1,9 @@
 #!/bin/bash
 # Build libdaemonize every way CI does and run the whole test suite each
-# time: gcc with libbsd, gcc with the library's own pidfile code, clang,
-# AddressSanitizer + UBSan, valgrind memcheck, and make distcheck.
+# time: gcc with libbsd, gcc with the own pidfile code, clang,
+# strict C99, musl,
+# AddressSanitizer + UBSan, valgrind memcheck, cppcheck and clang-tidy,
+# libFuzzer (FUZZ_SECONDS per target, default 60), and make distcheck.
 # Ends with one line "N passed, N failed" counting the runs of all suites.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,26 @@ stage() {
 stage gcc-libbsd --enable-werror --with-libbsd
 stage gcc-own --enable-werror --without-libbsd
 stage clang --enable-werror CC=clang
+# Strict C99 plus POSIX, and only the extensions configure detects.
+stage c99 --enable-werror "CFLAGS=-std=c99 -pedantic -O2 -g" \
+	"CPPFLAGS=-D_POSIX_C_SOURCE=200809L"
+# musl: the library, examples and helper built with musl-gcc (so the
+# library's own pidfile code), driven by the glibc-built Check suites.
+echo "=== musl: scripts/portability.sh musl"
+DZ_BUILD_ROOT="$top/build" DZ_GLIBC_BUILD="$top/build/gcc-own" \
+	"$top/scripts/portability.sh" musl >"$top/build/musl.out" 2>&1
+musl_rc=$?
+grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$top/build/musl.out"
+grep -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$top/build/musl.out" | tr '\n' ' '; echo
+p=$(sed -n 's/^# PASS: *//p' "$top/build/musl.out" | tail -1)
+f=$(sed -n 's/^# FAIL: *//p' "$top/build/musl.out" | tail -1)
+e=$(sed -n 's/^# ERROR: *//p' "$top/build/musl.out" | tail -1)
+pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0}))
+if [ "$musl_rc" -ne 0 ]; then
+	[ -z "$p" ] && fail=$((fail + 1))
+	failed_stages+=(musl)
+	tail -60 "$top/build/musl.out"
+fi
 # Memory errors and undefined behaviour in every process.  Leaks are
 # checked by tests/leaks.sh in the valgrind stage, on real daemons: the
 # test programs leak their own small strings on purpose.
@@ -61,6 +83,21 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	stage asan-ubsan --enable-werror CC=clang "CFLAGS=$san" "LDFLAGS=-fsanitize=address,undefined"
 DZ_LEAK_CHECK=1 stage valgrind --enable-werror "CFLAGS=-g -O1" -- \
 	LOG_COMPILER="$top/tests/valgrind.sh"
+
+echo "=== static analysis: cppcheck, clang-tidy"
+if "$top/scripts/static-analysis.sh" >"$top/build/static.out" 2>&1; then
+	tail -3 "$top/build/static.out"; pass=$((pass + 1))
+else
+	tail -40 "$top/build/static.out"
+	failed_stages+=(static-analysis); fail=$((fail + 1))
+fi
+echo "=== fuzz: ${FUZZ_SECONDS:-60} s per target"
+if "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}" >"$top/build/fuzz.out" 2>&1; then
+	grep -E '^(fuzz|  )' "$top/build/fuzz.out" | tail -8; pass=$((pass + 1))
+else
+	tail -40 "$top/build/fuzz.out"
+	failed_stages+=(fuzz); fail=$((fail + 1))
+fi
 
 echo "=== distcheck"
 if (cd "$top/build/gcc-libbsd" && make -s -j"$jobs" distcheck >distcheck.out 2>&1); then

@@ -3,7 +3,7 @@
 # Debian and derivatives; run as root or with sudo available.
 set -eu
 pkgs="autoconf automake libtool pkg-config make gcc libbsd-dev check mandoc
-valgrind clang musl-tools libclang-rt-14-dev"
+valgrind clang musl-tools libclang-rt-14-dev cppcheck clang-tidy"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -44,10 +44,7 @@
 static const char *
 echod_path(void)
 {
-	static char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/examples/echod", tu_builddir());
-	return path;
+	return tu_example("echod");
 }
 
 /* ---- bookkeeping: nothing survives a test, even a failed one ------------- */
@@ -577,8 +574,8 @@ START_TEST(test_port_taken)
 	rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log, "-P",
 	    port, NULL);
 	ck_assert_int_eq(rc, 1);
-	want = tu_fmt("echod: bind 127.0.0.1:%s: Address already in use\n",
-	    port);
+	want = tu_fmt("echod: bind 127.0.0.1:%s: %s\n", port,
+	    tu_strerror(EADDRINUSE));
 	ck_assert_str_eq(out, want);
 	/* Nothing left behind: no pidfile, no log, no process. */
 	ck_assert_int_eq(access(e.pidfile, F_OK), -1);

@@ -623,6 +623,51 @@ START_TEST(test_sequence)
 }
 END_TEST
 
+/* A worker forked from the daemon inherits the context and the socket:
+ * it must not speak for the service (no READY, no STOPPING when it frees
+ * its copy).  And a message cannot inject fields. */
+START_TEST(test_worker_and_injection)
+{
+	struct daemonize *d;
+	struct fake f;
+	pid_t pid;
+	int st;
+
+	clean_env();
+	f = fake_path();
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = daemonize_new("nt");
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int ok = daemonize_ready(d) == -1 && errno == EPERM &&
+		    strstr(daemonize_error(d), "ready: not the process") !=
+		    NULL && daemonize_status(d, "x") == -1 && errno == EPERM;
+
+		daemonize_free(d);
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	expect_nothing(&f);
+	/* Newlines in a failure message stay inside STATUS=. */
+	ck_assert_int_eq(daemonize_fail(d, EINVAL, "bad line\nREADY=1\n"
+	    "MAINPID=1"), 0);
+	expect_msg(&f, tu_fmt("ERRNO=%d\nSTATUS=bad line READY=1 MAINPID=1: "
+	    "%s", EINVAL, strerror(EINVAL)));
+	/* An argument may be the context's own error text. */
+	ck_assert_int_eq(daemonize_fail(d, EIO, "setup failed: %s",
+	    daemonize_error(d)), 0);
+	ck_assert_str_eq(daemonize_error(d), tu_fmt("setup failed: bad line\n"
+	    "READY=1\nMAINPID=1: %s: %s", strerror(EINVAL), strerror(EIO)));
+	(void)fake_recv(&f, TIMEOUT);
+	daemonize_free(d);
+	expect_msg(&f, "STOPPING=1");
+}
+END_TEST
+
 /* ---- s6 / OpenRC readiness fd -------------------------------------------- */
 
 START_TEST(test_notify_fd)
@@ -1089,7 +1134,7 @@ START_TEST(test_e2e_bad_socket)
 	ck_assert_msg(strncmp(out, prefix, strlen(prefix)) == 0, "output: %s",
 	    out);
 	ck_assert_ptr_nonnull(strstr(out, b->why));
-	ck_assert_ptr_nonnull(strstr(out, strerror(b->err)));
+	ck_assert_ptr_nonnull(strstr(out, tu_strerror(b->err)));
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
 	ck_assert_int_eq(tu_count_procs(helper), 0);
 }
@@ -1273,6 +1318,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_sequence);
+	tcase_add_test(tc, test_worker_and_injection);
 	tcase_add_test(tc, test_notify_fd);
 	suite_add_tcase(s, tc);
 

@@ -120,13 +120,17 @@ write_end(int rfd)
 	return -1;
 }
 
-static void *
+/* A function pointer, compared with ==: ISO C has no conversion between
+ * function and object pointers, so ck_assert_ptr_eq cannot take one. */
+typedef void (*handler_t)(int);
+
+static handler_t
 handler_of(int signo)
 {
 	struct sigaction sa;
 
 	ck_assert_int_eq(sigaction(signo, NULL, &sa), 0);
-	return (void *)sa.sa_handler;
+	return sa.sa_handler;
 }
 
 /* Reap our child pid within timeout_ms and return its status.  Not
@@ -340,21 +344,21 @@ START_TEST(test_install_uninstall)
 	ck_assert_int_eq(sigaction(SIGPIPE, &sa, NULL), 0);
 
 	d = installed(0);
-	ck_assert_ptr_ne(handler_of(SIGHUP), (void *)SIG_DFL);
-	ck_assert_ptr_ne(handler_of(SIGHUP), (void *)SIG_IGN);
-	ck_assert_ptr_eq(handler_of(SIGHUP), handler_of(SIGTERM));
-	ck_assert_ptr_eq(handler_of(SIGHUP), handler_of(SIGINT));
-	ck_assert_ptr_eq(handler_of(SIGPIPE), (void *)SIG_IGN);
+	ck_assert(handler_of(SIGHUP) != SIG_DFL);
+	ck_assert(handler_of(SIGHUP) != SIG_IGN);
+	ck_assert(handler_of(SIGHUP) == handler_of(SIGTERM));
+	ck_assert(handler_of(SIGHUP) == handler_of(SIGINT));
+	ck_assert(handler_of(SIGPIPE) == SIG_IGN);
 	ck_assert_int_eq(sigaction(SIGHUP, NULL, &sa), 0);
 	ck_assert(sa.sa_flags & SA_RESTART);
 	ck_assert_int_eq(sigismember(&sa.sa_mask, SIGTERM), 1);
 	ck_assert_int_eq(sigismember(&sa.sa_mask, SIGINT), 1);
 
 	dz_signals_uninstall(d);
-	ck_assert_ptr_eq(handler_of(SIGHUP), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGTERM), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGINT), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGPIPE), (void *)usr2_handler);
+	ck_assert(handler_of(SIGHUP) == SIG_DFL);
+	ck_assert(handler_of(SIGTERM) == SIG_DFL);
+	ck_assert(handler_of(SIGINT) == SIG_DFL);
+	ck_assert(handler_of(SIGPIPE) == usr2_handler);
 	ck_assert_int_eq(nfds_open(), before);
 	errno = 0;
 	ck_assert_int_eq(daemonize_signal_fd(d), -1);
@@ -370,13 +374,13 @@ START_TEST(test_install_uninstall)
 	ck_assert_int_eq(raise(SIGTERM), 0);
 	ck_assert_int_eq(daemonize_next_signal(d), SIGTERM);
 	daemonize_free(d);
-	ck_assert_ptr_eq(handler_of(SIGTERM), (void *)SIG_DFL);
+	ck_assert(handler_of(SIGTERM) == SIG_DFL);
 	ck_assert_int_eq(nfds_open(), before);
 
 	/* DAEMONIZE_KEEP_SIGPIPE leaves SIGPIPE alone. */
 	ck_assert_int_eq(signal(SIGPIPE, SIG_DFL) == SIG_ERR, 0);
 	d = installed(DAEMONIZE_KEEP_SIGPIPE);
-	ck_assert_ptr_eq(handler_of(SIGPIPE), (void *)SIG_DFL);
+	ck_assert(handler_of(SIGPIPE) == SIG_DFL);
 	daemonize_free(d);
 }
 END_TEST
@@ -464,10 +468,10 @@ START_TEST(test_reset)
 	ck_assert_int_eq(raise(SIGCHLD), 0);
 
 	ck_assert_int_eq(dz_signals_reset(d), 0);
-	ck_assert_ptr_eq(handler_of(SIGUSR1), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGQUIT), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGTERM), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGPIPE), (void *)SIG_IGN);
+	ck_assert(handler_of(SIGUSR1) == SIG_DFL);
+	ck_assert(handler_of(SIGQUIT) == SIG_DFL);
+	ck_assert(handler_of(SIGTERM) == SIG_DFL);
+	ck_assert(handler_of(SIGPIPE) == SIG_IGN);
 	ck_assert_int_eq(sigprocmask(SIG_BLOCK, NULL, &cur), 0);
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP ||
@@ -489,7 +493,7 @@ START_TEST(test_reset)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_KEEP_SIGPIPE), 0);
 	ck_assert_int_eq(dz_signals_reset(d), 0);
-	ck_assert_ptr_eq(handler_of(SIGPIPE), (void *)SIG_DFL);
+	ck_assert(handler_of(SIGPIPE) == SIG_DFL);
 	daemonize_free(d);
 }
 END_TEST
@@ -674,8 +678,8 @@ START_TEST(test_through_start_foreground)
 	ck_assert_int_eq(daemonize_wait_signal(d, 1000), SIGINT);
 	ck_assert_int_eq(daemonize_wait_signal(d, 1000), SIGUSR1);
 	daemonize_free(d);
-	ck_assert_ptr_eq(handler_of(SIGINT), (void *)SIG_DFL);
-	ck_assert_ptr_eq(handler_of(SIGUSR1), (void *)SIG_DFL);
+	ck_assert(handler_of(SIGINT) == SIG_DFL);
+	ck_assert(handler_of(SIGUSR1) == SIG_DFL);
 }
 END_TEST
 

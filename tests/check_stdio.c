@@ -753,7 +753,7 @@ START_TEST(test_e2e_unwritable_log)
 	char *pidfile = tu_fmt("%s/h.pid", dir);
 	char *log = _i == 0 ? tu_fmt("%s/missing/h.log", dir) :
 	    tu_fmt("%s/logdir", dir);
-	const char *reason = strerror(_i == 0 ? ENOENT : EISDIR);
+	const char *reason = tu_strerror(_i == 0 ? ENOENT : EISDIR);
 	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, NULL };
 	char out[4096];
 
@@ -920,7 +920,7 @@ START_TEST(test_e2e_reopen_fails)
 	ck_assert_int_eq(mkdir(log, 0755), 0);
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
 	msg = tu_fmt("reopen failed: stdio: reopen %s: %s\nhup 1\n", log,
-	    strerror(EISDIR));
+	    tu_strerror(EISDIR));
 	ck_assert_int_eq(tu_wait_contains(old, msg, WAIT_MS), 0);
 	/* still writing there */
 	ck_assert_int_ge(tu_read_file(old, a, sizeof(a)), 0);
@@ -979,6 +979,36 @@ START_TEST(test_e2e_relative_paths)
 }
 END_TEST
 
+/* The log file is opened as root: a symlink planted at its path (by a
+ * daemon user who can write the log directory) is refused, and the file
+ * it points at is not touched. */
+START_TEST(test_log_symlink_refused)
+{
+	char *dir = tu_tmpdir();
+	char *victim = tu_fmt("%s/victim", dir);
+	char *link = tu_fmt("%s/daemon.log", dir);
+	char *pidfile = tu_fmt("%s/p.pid", dir);
+	char *argv[] = { (char *)tu_helper(), "-p", pidfile, "-o", link, NULL };
+	char out[2048], buf[64];
+	struct stat st;
+	int fd, status;
+
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	status = tu_run(argv, out, sizeof(out), 20000);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	ck_assert_msg(strstr(out, tu_fmt("helper: stdio: %s: is a symbolic "
+	    "link", link)) != NULL, "output: %s", out);
+	ck_assert_int_eq(stat(victim, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(tu_read_file(victim, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(access(pidfile, F_OK), -1);
+	ck_assert(!tu_lock_held(pidfile));
+}
+END_TEST
+
 static Suite *
 stdio_suite(void)
 {
@@ -1012,6 +1042,7 @@ stdio_suite(void)
 	tcase_add_test(tc, test_e2e_rotate);
 	tcase_add_test(tc, test_e2e_reopen_fails);
 	tcase_add_test(tc, test_e2e_relative_paths);
+	tcase_add_test(tc, test_log_symlink_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -164,11 +164,17 @@ main(int argc, char *argv[])
 #define TRY(call) do { if ((call) == -1) { \
 	fprintf(stderr, "helper: %s\n", daemonize_error(d)); \
 	return 1; } } while (0)
-	while ((ch = getopt(argc, argv, "a:dE:fg:k:Lm:N:no:Pp:R:r:S:t:u:w:"))
+	while ((ch = getopt(argc, argv, "a:de:E:fg:k:Lm:N:no:Pp:R:r:S:t:u:w:"))
 	    != -1) {
 		switch (ch) {
 		case 'a': action = optarg; break;
 		case 'd': flags |= DAEMONIZE_DETACH; break;
+		case 'e':
+			/* This C library's text for an errno: a suite built
+			 * against another libc compares messages with it. */
+			printf("%s\n", strerror(atoi(optarg)));
+			daemonize_free(d);
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'E': envfile = optarg; break;
 		case 'f': flags |= DAEMONIZE_FOREGROUND; break;
 		case 'n': flags |= DAEMONIZE_NO_DETACH; break;
@@ -238,6 +244,19 @@ main(int argc, char *argv[])
 			pause();
 	} else if (strcmp(action, "sleep") == 0) {
 		usleep(300 * 1000);
+	} else if (strcmp(action, "forkworker") == 0) {
+		/* A worker that inherits every fd (the status pipe too) and
+		 * outlives the daemon, which then dies before ready. */
+		if (fork() == 0) {
+			sleep(30);
+			_exit(0);
+		}
+		abort();
+	} else if (strcmp(action, "failcarry") == 0) {
+		/* Fails, but does not exit for a while. */
+		daemonize_fail(d, EADDRINUSE, "cannot bind port %d", 80);
+		sleep(8);
+		return 1;
 	}
 	if (daemonize_ready(d) == -1)
 		fprintf(stderr, "helper: ready: %s\n", daemonize_error(d));

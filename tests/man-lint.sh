@@ -106,8 +106,11 @@ else
 	if [ ! -s "$scratch/example.c" ]; then
 		echo "FAIL no example found in EXAMPLES of libdaemonize.3"
 		status=1
-	elif out=$($cc -Wall -Wextra -Werror -I"$srcdir/include" \
-	    -o "$scratch/example" "$scratch/example.c" "$lib" 2>&1); then
+	# The build's own CFLAGS and LDFLAGS: a sanitizer build's library
+	# needs the sanitizer runtime at link time.
+	# shellcheck disable=SC2086
+	elif out=$($cc ${CPPFLAGS:-} ${CFLAGS:-} -Wall -Wextra -Werror -I"$srcdir/include" \
+	    -o "$scratch/example" "$scratch/example.c" "$lib" ${LDFLAGS:-} 2>&1); then
 		echo "ok   EXAMPLES of libdaemonize.3 compiles and links" \
 		    "($(wc -l <"$scratch/example.c") lines)"
 	else

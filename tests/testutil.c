@@ -38,13 +38,61 @@ tu_srcdir(void)
 	return s != NULL && *s != '\0' ? s : ".";
 }
 
+/* DZ_HELPER and DZ_EXAMPLES_DIR let the suites drive binaries built
+ * elsewhere: scripts/portability.sh runs these glibc-built suites against
+ * a helper and examples built with musl-gcc, which cannot link Check. */
 const char *
 tu_helper(void)
 {
 	static char path[PATH_MAX];
+	const char *s = getenv("DZ_HELPER");
 
-	snprintf(path, sizeof(path), "%s/tests/helper", tu_builddir());
+	if (s != NULL && *s != '\0')
+		snprintf(path, sizeof(path), "%s", s);
+	else
+		snprintf(path, sizeof(path), "%s/tests/helper", tu_builddir());
 	return path;
+}
+
+const char *
+tu_example(const char *name)
+{
+	static char path[PATH_MAX];
+	const char *s = getenv("DZ_EXAMPLES_DIR");
+
+	if (s != NULL && *s != '\0')
+		snprintf(path, sizeof(path), "%s/%s", s, name);
+	else
+		snprintf(path, sizeof(path), "%s/examples/%s", tu_builddir(),
+		    name);
+	return path;
+}
+
+const char *
+tu_strerror(int err)
+{
+	static char text[256];
+	const char *s = getenv("DZ_HELPER");
+	char arg[16], *nl;
+
+	snprintf(text, sizeof(text), "%s", strerror(err));
+	if (s == NULL || *s == '\0')
+		return text;
+	snprintf(arg, sizeof(arg), "%d", err);
+	{
+		char *argv[] = { (char *)tu_helper(), (char *)"-e", arg, NULL };
+		char out[sizeof(text)];
+		int st = tu_run(argv, out, sizeof(out), 10000);
+
+		/* On any failure keep our own text: the comparison that
+		 * follows then fails and shows both. */
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+		    (nl = strchr(out, '\n')) == NULL)
+			return text;
+		*nl = '\0';
+		snprintf(text, sizeof(text), "%s", out);
+	}
+	return text;
 }
 
 char *

@@ -14,10 +14,13 @@
  *   -a ACTION   after start, in the daemon: ready (default) | fail (calls
  *               daemonize_fail(d, EADDRINUSE, "cannot bind port 80")) |
  *               exit (exit(3) before ready) | crash (SIGSEGV before ready) |
- *               hang (never ready) | sleep (ready after 300 ms)
+ *               hang (never ready) | sleep (ready after 300 ms) |
+ *               forkworker (forks a child that sleeps 30 s, then aborts
+ *               before ready) | failcarry (fail, then sleep 8 s, exit 1)
  *   -E FILE     after ready, run /usr/bin/env > FILE in a child and wait
  *   -L          after ready, write "line N\n" to stdout every 1 ms, for
  *               log-rotation tests (bounded: 10000 lines)
+ *   -e ERRNO    print strerror(ERRNO) and a newline, exit 0 (tu_strerror)
  * Then it loops on daemonize_wait_signal: SIGHUP reopens the output and
  * writes "hup N\n" to stdout (flushed), SIGUSR1 (if added) writes
  * "usr1\n"; SIGTERM or SIGINT writes "term\n" to stdout, calls
@@ -37,8 +40,17 @@
  * by make check, or "." when run by hand). */
 const char *tu_builddir(void);
 const char *tu_srcdir(void);
-/* "<builddir>/tests/helper" in a static buffer. */
+/* "<builddir>/tests/helper", or $DZ_HELPER when set, in a static buffer. */
 const char *tu_helper(void);
+/* "<builddir>/examples/NAME", or "$DZ_EXAMPLES_DIR/NAME" when that is
+ * set, in a static buffer. */
+const char *tu_example(const char *name);
+/* strerror(err) as the C library of the binaries under test spells it:
+ * with DZ_HELPER set, asked from that helper ("helper -e ERR"), because
+ * it (and the examples next to it) may use another libc than the suite,
+ * e.g. musl's "Address in use" for glibc's "Address already in use".
+ * Static buffer. */
+const char *tu_strerror(int err);
 
 /* A fresh empty directory under /tmp; path in a static-per-call malloc'ed
  * string the test may leak (each test runs in its own forked process). */

@@ -3,9 +3,9 @@
  * follows the number of open fds rather than RLIMIT_NOFILE.
  *
  * In order of preference: close_range(2) (Linux 5.9, FreeBSD 12.2), the
- * raw system call where libc has no wrapper (musl), closefrom(3) when the
- * range runs to the end (the BSDs, illumos), the list of open fds in
- * /proc/self/fd or /dev/fd, and last a loop up to the fd limit.
+ * raw system call where libc has no wrapper (musl), the list of open fds
+ * in /proc/self/fd or /dev/fd, closefrom(3) when the range runs to the
+ * end (the BSDs, illumos), and last a loop up to the fd limit.
  */
 #include "internal.h"
 
@@ -80,13 +80,16 @@ dz_close_range(unsigned int first, unsigned int last)
 	if (errno != ENOSYS && errno != EPERM)
 		return -1;
 #endif
+	/* The listing before closefrom: glibc's closefrom aborts the process
+	 * when it cannot close everything (close_range failed, e.g. under a
+	 * seccomp filter), and the listing fails softly. */
+	if (close_by_listing(first, last) == 0)
+		return 0;
 #if defined(HAVE_CLOSEFROM)
 	if (last == UINT_MAX && first <= INT_MAX) {
 		closefrom((int)first);
 		return 0;
 	}
 #endif
-	if (close_by_listing(first, last) == 0)
-		return 0;
 	return close_by_loop(first, last);
 }
