@@ -62,6 +62,9 @@ static const struct daemonize *owner;
 static sigset_t handled;
 static bool sigpipe_changed;
 static struct sigaction old_sigpipe;
+/* The actions our handler replaced, put back by uninstall: in foreground
+ * mode the process outlives the context and keeps its own handlers. */
+static struct sigaction old_actions[DZ_NSIG];
 
 /*
  * The handler.  Only async-signal-safe calls (write), and errno restored,
@@ -308,19 +311,15 @@ make_pipe(struct daemonize *d, int fds[2])
 	return 0;
 }
 
-/* Put back SIG_DFL for the signals in set that have our handler. */
+/* Put back, for the signals in set, the actions our handler replaced. */
 static void
-restore_defaults(const sigset_t *set)
+restore_previous(const sigset_t *set)
 {
-	struct sigaction sa;
 	int signo;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_DFL;
 	for (signo = 1; signo < DZ_NSIG; signo++)
 		if (sigismember(set, signo) == 1)
-			(void)sigaction(signo, &sa, NULL);
+			(void)sigaction(signo, &old_actions[signo], NULL);
 }
 
 /*
@@ -360,7 +359,7 @@ dz_signals_install(struct daemonize *d)
 	for (signo = 1; signo < DZ_NSIG; signo++) {
 		if (sigismember(&d->signals, signo) != 1)
 			continue;
-		if (sigaction(signo, &sa, NULL) == -1) {
+		if (sigaction(signo, &sa, &old_actions[signo]) == -1) {
 			err = errno;
 			dz_error(d, "signals", err,
 			    "cannot install the handler of signal %d", signo);
@@ -396,7 +395,7 @@ dz_signals_install(struct daemonize *d)
 	}
 	return 0;
 fail:
-	restore_defaults(&done);
+	restore_previous(&done);
 	if (sigpipe_changed)
 		(void)sigaction(SIGPIPE, &old_sigpipe, NULL);
 	sigpipe_changed = false;
@@ -409,8 +408,10 @@ fail:
 }
 
 /*
- * From daemonize_free and the failure paths of start: SIG_DFL for the
- * handled signals, SIGPIPE as it was before install, the pipe closed.
+ * From daemonize_free and the failure paths of start: the handled signals
+ * and SIGPIPE get back the actions they had before install (SIG_DFL in a
+ * daemon, whose dispositions were reset; the caller's own in foreground
+ * mode), and the pipe is closed.
  * Idempotent, and a no-op for a context that did not install (such as
  * the original process in background mode).  The handled set is blocked
  * meanwhile so that no handler of this thread can run with a half-closed
@@ -429,7 +430,7 @@ dz_signals_uninstall(struct daemonize *d)
 	if (d == NULL || owner != d)
 		return;
 	masked = sigprocmask(SIG_BLOCK, &handled, &old) == 0;
-	restore_defaults(&handled);
+	restore_previous(&handled);
 	if (sigpipe_changed)
 		(void)sigaction(SIGPIPE, &old_sigpipe, NULL);
 	sigpipe_changed = false;

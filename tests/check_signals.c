@@ -335,6 +335,7 @@ START_TEST(test_install_uninstall)
 	struct daemonize *d;
 	struct sigaction sa;
 	int before = nfds_open();
+	void (*hup0)(int), (*term0)(int), (*int0)(int);
 
 	/* SIGPIPE had a handler of the caller's: ignored while installed,
 	 * given back at uninstall. */
@@ -342,6 +343,11 @@ START_TEST(test_install_uninstall)
 	sa.sa_handler = usr2_handler;
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGPIPE, &sa, NULL), 0);
+	/* What uninstall must give back (Check's runner may have handlers
+	 * of its own for SIGINT and SIGTERM, inherited by this process). */
+	hup0 = handler_of(SIGHUP);
+	term0 = handler_of(SIGTERM);
+	int0 = handler_of(SIGINT);
 
 	d = installed(0);
 	ck_assert(handler_of(SIGHUP) != SIG_DFL);
@@ -355,9 +361,9 @@ START_TEST(test_install_uninstall)
 	ck_assert_int_eq(sigismember(&sa.sa_mask, SIGINT), 1);
 
 	dz_signals_uninstall(d);
-	ck_assert(handler_of(SIGHUP) == SIG_DFL);
-	ck_assert(handler_of(SIGTERM) == SIG_DFL);
-	ck_assert(handler_of(SIGINT) == SIG_DFL);
+	ck_assert(handler_of(SIGHUP) == hup0);
+	ck_assert(handler_of(SIGTERM) == term0);
+	ck_assert(handler_of(SIGINT) == int0);
 	ck_assert(handler_of(SIGPIPE) == usr2_handler);
 	ck_assert_int_eq(nfds_open(), before);
 	errno = 0;
@@ -374,7 +380,7 @@ START_TEST(test_install_uninstall)
 	ck_assert_int_eq(raise(SIGTERM), 0);
 	ck_assert_int_eq(daemonize_next_signal(d), SIGTERM);
 	daemonize_free(d);
-	ck_assert(handler_of(SIGTERM) == SIG_DFL);
+	ck_assert(handler_of(SIGTERM) == term0);
 	ck_assert_int_eq(nfds_open(), before);
 
 	/* DAEMONIZE_KEEP_SIGPIPE leaves SIGPIPE alone. */
@@ -658,6 +664,7 @@ END_TEST
 START_TEST(test_through_start_foreground)
 {
 	struct daemonize *d;
+	void (*int0)(int) = handler_of(SIGINT);
 
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("LISTEN_PID");
@@ -678,8 +685,42 @@ START_TEST(test_through_start_foreground)
 	ck_assert_int_eq(daemonize_wait_signal(d, 1000), SIGINT);
 	ck_assert_int_eq(daemonize_wait_signal(d, 1000), SIGUSR1);
 	daemonize_free(d);
-	ck_assert(handler_of(SIGINT) == SIG_DFL);
+	ck_assert(handler_of(SIGINT) == int0);
 	ck_assert(handler_of(SIGUSR1) == SIG_DFL);
+}
+END_TEST
+
+/* In foreground mode the process outlives the context: the caller's own
+ * handlers come back when the context is freed. */
+static void
+callers_handler(int signo)
+{
+	(void)signo;
+}
+
+START_TEST(test_caller_handlers_restored)
+{
+	struct sigaction sa;
+	struct daemonize *d;
+
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("LISTEN_PID");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = callers_handler;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGHUP, &sa, NULL), 0);
+	sa.sa_handler = SIG_IGN;
+	ck_assert_int_eq(sigaction(SIGINT, &sa, NULL), 0);
+	sa.sa_handler = SIG_DFL;
+	ck_assert_int_eq(sigaction(SIGTERM, &sa, NULL), 0);
+	d = daemonize_new("t");
+	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert(handler_of(SIGHUP) != callers_handler);
+	daemonize_free(d);
+	ck_assert(handler_of(SIGHUP) == callers_handler);
+	ck_assert(handler_of(SIGINT) == SIG_IGN);
+	ck_assert(handler_of(SIGTERM) == SIG_DFL);
 }
 END_TEST
 
@@ -687,6 +728,7 @@ END_TEST
 
 struct run {
 	char *dir, *log, *report, *pidfile;
+	char *helper;           /* its private link (testutil.h) */
 	pid_t pid;              /* the daemon (or the foreground process) */
 	bool fg;
 };
@@ -709,7 +751,8 @@ start_helper(struct run *r, bool fg, const char *extra1, const char *extra2)
 	r->report = tu_fmt("%s/report", r->dir);
 	r->pidfile = tu_fmt("%s/pid", r->dir);
 	r->fg = fg;
-	argv[n++] = (char *)tu_helper();
+	r->helper = tu_private_helper(r->dir);
+	argv[n++] = r->helper;
 	argv[n++] = (char *)"-R";
 	argv[n++] = r->report;
 	if (fg) {
@@ -755,6 +798,8 @@ finish(struct run *r, char *extra)
 	(void)unlink(r->log);
 	(void)unlink(r->report);
 	(void)unlink(r->pidfile);
+	if (r->helper != NULL)
+		(void)unlink(r->helper);
 	ck_assert_int_eq(rmdir(r->dir), 0);
 	free(r->log);
 	free(r->report);
@@ -857,7 +902,7 @@ START_TEST(test_during_startup_background)
 {
 	char *dir = tu_tmpdir();
 	char *log = tu_fmt("%s/log", dir), *pidf = tu_fmt("%s/pid", dir);
-	char *argv[] = { (char *)tu_helper(), (char *)"-o", log,
+	char *argv[] = { tu_private_helper(dir), (char *)"-o", log,
 	    (char *)"-p", pidf, (char *)"-a", (char *)"sleep", NULL };
 	struct run r;
 	pid_t orig, pid = -1;
@@ -884,6 +929,7 @@ START_TEST(test_during_startup_background)
 	r.log = log;
 	r.pidfile = pidf;
 	r.report = tu_fmt("%s/report", dir);
+	r.helper = argv[0];
 	stop_helper(&r, SIGTERM);
 	finish(&r, NULL);
 }
@@ -1024,11 +1070,13 @@ signals_suite(void)
 	tcase_add_test(tc, test_add_signal);
 	tcase_add_test(tc, test_storm_in_process);
 	tcase_add_test(tc, test_through_start_foreground);
+	tcase_add_test(tc, test_caller_handlers_restored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helper");
 	tcase_add_checked_fixture(tc, kill_tracked, NULL);
 	tcase_add_unchecked_fixture(tc, NULL, kill_tracked);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_storm_background);
 	tcase_add_test(tc, test_storm_foreground);
