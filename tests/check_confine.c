@@ -26,47 +26,6 @@
 #include "internal.h"
 #include "testutil.h"
 
-#define NEED_ROOT() do {						\
-	if (geteuid() != 0) {						\
-		printf("%s: skipped: not root\n", __func__);		\
-		return;							\
-	}								\
-} while (0)
-
-static struct daemonize *
-ctx(void)
-{
-	struct daemonize *d = daemonize_new("t");
-
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static char **
-mkargv(const char *first, ...)
-{
-	char **argv = calloc(32, sizeof(*argv));
-	const char *a;
-	va_list ap;
-	int i = 0;
-
-	ck_assert_ptr_nonnull(argv);
-	va_start(ap, first);
-	for (a = first; a != NULL && i < 31; a = va_arg(ap, const char *))
-		argv[i++] = (char *)a;
-	va_end(ap);
-	return argv;
-}
-
-static void
-touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-}
-
 static const char *
 link_of(const char *path)
 {
@@ -86,40 +45,11 @@ cwd(void)
 	return buf;
 }
 
-/* Number of live processes whose command line mentions needle. */
-static int
-procs_mentioning(const char *needle)
-{
-	struct dirent *e;
-	DIR *dir = opendir("/proc");
-	int count = 0;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		char path[300], buf[4096];
-		ssize_t n, i;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0)
-			continue;
-		for (i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		if (strstr(buf, needle) != NULL &&
-		    tu_alive((pid_t)atol(e->d_name)))
-			count++;
-	}
-	closedir(dir);
-	return count;
-}
-
 /* ---- configuration --------------------------------------------------- */
 
 START_TEST(test_set_chroot)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 
 	errno = 0;
@@ -153,7 +83,7 @@ END_TEST
 
 START_TEST(test_set_jail)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char err[64] = "x";
 
 	errno = 0;
@@ -189,7 +119,7 @@ END_TEST
 
 START_TEST(test_check)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 	char *missing = tu_fmt("%s/nope", dir);
 	char *file = tu_fmt("%s/file", dir);
@@ -204,7 +134,7 @@ START_TEST(test_check)
 	ck_assert_str_eq(daemonize_error(d), tu_fmt("chroot: %s: No such "
 	    "file or directory", missing));
 
-	touch(file);
+	tu_touch(file);
 	ck_assert_int_eq(daemonize_set_chroot(d, file), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_confine_check(d), -1);
@@ -237,12 +167,12 @@ END_TEST
 
 START_TEST(test_enter_chroot)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 	struct stat sb;
 
-	NEED_ROOT();
-	touch(tu_fmt("%s/marker", dir));
+	TU_NEED_ROOT();
+	tu_touch(tu_fmt("%s/marker", dir));
 	ck_assert_int_eq(daemonize_set_chroot(d, dir), 0);
 	d->mode = DAEMONIZE_MODE_BACKGROUND;
 	ck_assert_int_eq(dz_confine_check(d), 0);
@@ -259,10 +189,10 @@ END_TEST
 
 START_TEST(test_enter_chroot_workdir)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	ck_assert_int_eq(mkdir(tu_fmt("%s/srv", dir), 0755), 0);
 	ck_assert_int_eq(daemonize_set_chroot(d, dir), 0);
 	ck_assert_int_eq(daemonize_set_workdir(d, "/srv"), 0);
@@ -275,7 +205,7 @@ END_TEST
 
 START_TEST(test_enter_workdir_only)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 	char *here;
 
@@ -312,11 +242,11 @@ END_TEST
 
 START_TEST(test_enter_chroot_not_root)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	char *dir = tu_tmpdir();
 	gid_t g = 65534;
 
-	NEED_ROOT();    /* to become someone else first */
+	TU_NEED_ROOT();    /* to become someone else first */
 	ck_assert_int_eq(setgroups(1, &g), 0);
 	ck_assert_int_eq(setresgid(65534, 65534, 65534), 0);
 	ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
@@ -370,73 +300,87 @@ stop_helper(pid_t pid, const char *pidfile)
 	ck_assert(!tu_lock_held(pidfile));
 }
 
+/* A test's own dir with an empty root/ in it, and the helper's files. */
+struct jail {
+	char *dir, *root, *pidfile, *report, *helper;
+	pid_t pid;
+};
+
+static void
+jail_init(struct jail *j)
+{
+	j->dir = tu_tmpdir();
+	j->root = tu_fmt("%s/root", j->dir);
+	ck_assert_int_eq(mkdir(j->root, 0755), 0);
+	j->pidfile = tu_fmt("%s/h.pid", j->dir);
+	j->report = tu_fmt("%s/report", j->dir);
+	j->helper = tu_private_helper(j->dir);
+	j->pid = -1;
+}
+
+/* Start the helper in j->root with up to four more arguments (the first
+ * NULL ends them); its pid in j->pid. */
+static void
+jail_start(struct jail *j, const char *a1, const char *a2, const char *a3,
+    const char *a4)
+{
+	j->pid = start_helper(tu_argv(j->helper, "-p", j->pidfile, "-r",
+	    j->root, "-R", j->report, a1, a2, a3, a4, NULL), j->pidfile,
+	    j->report);
+}
+
 START_TEST(test_helper_chroot)
 {
-	char *dir, *root, *pidfile, *report;
-	pid_t pid;
+	struct jail j;
 
-	NEED_ROOT();
-	dir = tu_tmpdir();
-	root = tu_fmt("%s/root", dir);
-	ck_assert_int_eq(mkdir(root, 0755), 0);
-	pidfile = tu_fmt("%s/h.pid", dir);
-	report = tu_fmt("%s/report", dir);
-	pid = start_helper(mkargv(tu_helper(), "-p", pidfile, "-r", root,
-	    "-R", report, NULL), pidfile, report);
-	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)pid)), root);
-	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/cwd", (long)pid)), root);
-	ck_assert_str_eq(tu_report_get(report, "cwd"), "/");
-	ck_assert_str_eq(tu_report_get(report, "euid"), "0");
-	stop_helper(pid, pidfile);
+	TU_NEED_ROOT();
+	jail_init(&j);
+	jail_start(&j, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)j.pid)),
+	    j.root);
+	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/cwd", (long)j.pid)),
+	    j.root);
+	ck_assert_str_eq(tu_report_get(j.report, "cwd"), "/");
+	ck_assert_str_eq(tu_report_get(j.report, "euid"), "0");
+	stop_helper(j.pid, j.pidfile);
 }
 END_TEST
 
 START_TEST(test_helper_chroot_drop)
 {
-	char *dir, *root, *pidfile, *report;
-	pid_t pid;
+	struct jail j;
 
-	NEED_ROOT();
-	dir = tu_tmpdir();
-	root = tu_fmt("%s/root", dir);
-	ck_assert_int_eq(mkdir(root, 0755), 0);
-	pidfile = tu_fmt("%s/h.pid", dir);
-	report = tu_fmt("%s/report", dir);
-	pid = start_helper(mkargv(tu_helper(), "-p", pidfile, "-r", root,
-	    "-u", "nobody", "-g", "nogroup", "-R", report, NULL), pidfile,
-	    report);
-	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)pid)), root);
-	ck_assert_str_eq(tu_report_get(report, "cwd"), "/");
-	ck_assert_str_eq(tu_report_get(report, "ruid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "euid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "suid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "rgid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "egid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "sgid"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "groups"), "65534");
-	ck_assert_str_eq(tu_report_get(report, "setuid0"),
+	TU_NEED_ROOT();
+	jail_init(&j);
+	jail_start(&j, "-u", "nobody", "-g", "nogroup");
+	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)j.pid)),
+	    j.root);
+	ck_assert_str_eq(tu_report_get(j.report, "cwd"), "/");
+	ck_assert_str_eq(tu_report_get(j.report, "ruid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "euid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "suid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "rgid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "egid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "sgid"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "groups"), "65534");
+	ck_assert_str_eq(tu_report_get(j.report, "setuid0"),
 	    tu_fmt("%d", EPERM));
-	stop_helper(pid, pidfile);
+	stop_helper(j.pid, j.pidfile);
 }
 END_TEST
 
 START_TEST(test_helper_chroot_workdir)
 {
-	char *dir, *root, *pidfile, *report;
-	pid_t pid;
+	struct jail j;
 
-	NEED_ROOT();
-	dir = tu_tmpdir();
-	root = tu_fmt("%s/root", dir);
-	ck_assert_int_eq(mkdir(root, 0755), 0);
-	ck_assert_int_eq(mkdir(tu_fmt("%s/srv", root), 0755), 0);
-	pidfile = tu_fmt("%s/h.pid", dir);
-	report = tu_fmt("%s/report", dir);
-	pid = start_helper(mkargv(tu_helper(), "-p", pidfile, "-r", root,
-	    "-w", "/srv", "-R", report, NULL), pidfile, report);
-	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)pid)), root);
-	ck_assert_str_eq(tu_report_get(report, "cwd"), "/srv");
-	stop_helper(pid, pidfile);
+	TU_NEED_ROOT();
+	jail_init(&j);
+	ck_assert_int_eq(mkdir(tu_fmt("%s/srv", j.root), 0755), 0);
+	jail_start(&j, "-w", "/srv", NULL, NULL);
+	ck_assert_str_eq(link_of(tu_fmt("/proc/%ld/root", (long)j.pid)),
+	    j.root);
+	ck_assert_str_eq(tu_report_get(j.report, "cwd"), "/srv");
+	stop_helper(j.pid, j.pidfile);
 }
 END_TEST
 
@@ -450,8 +394,8 @@ START_TEST(test_helper_missing_chroot)
 	int st;
 
 	/* Fails before the fork whether or not we are root. */
-	st = tu_run(mkargv(tu_helper(), "-p", pidfile, "-r", missing, NULL),
-	    out, sizeof(out), 10000);
+	st = tu_run(tu_argv(tu_private_helper(dir), "-p", pidfile, "-r",
+	    missing, NULL), out, sizeof(out), 10000);
 	ck_assert_int_ne(st, -1);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 1);
@@ -459,7 +403,7 @@ START_TEST(test_helper_missing_chroot)
 	    "or directory", missing)) != NULL, "output: %s", out);
 	ck_assert_int_eq(stat(pidfile, &sb), -1);
 	ck_assert_int_eq(errno, ENOENT);
-	ck_assert_int_eq(procs_mentioning(dir), 0);
+	ck_assert_int_eq(tu_count_mentioning(dir), 0);
 }
 END_TEST
 
@@ -483,6 +427,7 @@ confine_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helper");
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_helper_chroot);
 	tcase_add_test(tc, test_helper_chroot_drop);
 	tcase_add_test(tc, test_helper_chroot_workdir);

@@ -24,59 +24,14 @@
 
 #include "testutil.h"
 
-/* Anything a CI environment or a service manager may have set that would
- * change the mode or what start does. */
-static const char *const envvars[] = {
-	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
-	"SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC",
-	"SUPERVISOR_ENABLED", "XPC_SERVICE_NAME", "INVOCATION_ID",
-	"JOURNAL_STREAM", "DAEMONIZE_MODE", NULL
-};
-
-/* Runs in each test's forked process, before the test. */
-static void
-clean_env(void)
-{
-	int i;
-
-	for (i = 0; envvars[i] != NULL; i++)
-		ck_assert_int_eq(unsetenv(envvars[i]), 0);
-}
-
-static struct daemonize *
-new_ctx(void)
-{
-	struct daemonize *d = daemonize_new("test");
-
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-/* The error text of d contains frag (NULL: nothing to check). */
-static void
-assert_text(const struct daemonize *d, const char *frag)
-{
-	if (frag != NULL)
-		ck_assert_msg(strstr(daemonize_error(d), frag) != NULL,
-		    "\"%s\" not in \"%s\"", frag, daemonize_error(d));
-}
-
 /* Assert a failure: -1, errno, and every fragment in the error text. */
 #define ASSERT_FAIL(call, d, err, frag1, frag2) do {			\
 	errno = 0;							\
 	ck_assert_int_eq((call), -1);					\
 	ck_assert_int_eq(errno, (err));					\
-	assert_text((d), (frag1));					\
-	assert_text((d), (frag2));					\
+	tu_assert_text((d), (frag1));					\
+	tu_assert_text((d), (frag2));					\
 } while (0)
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
 
 static mode_t
 current_umask(void)
@@ -137,7 +92,7 @@ END_TEST
 
 START_TEST(test_new_defaults)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ck_assert_str_eq(d->name, "test");
 	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_NONE);
@@ -167,7 +122,7 @@ START_TEST(test_error_and_free_null)
 	ck_assert_int_eq(errno, ENOENT);
 	/* free keeps errno, so it can sit between a failure and its report */
 	{
-		struct daemonize *d = new_ctx();
+		struct daemonize *d = tu_ctx("test");
 
 		errno = EADDRINUSE;
 		daemonize_free(d);
@@ -178,7 +133,7 @@ END_TEST
 
 START_TEST(test_mode_values)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	/* Distinct, and NONE is 0 so a zeroed context reads "not started". */
 	ck_assert_int_eq(DAEMONIZE_MODE_NONE, 0);
@@ -200,113 +155,32 @@ END_TEST
 
 /* ---- every call with a NULL context -------------------------------------- */
 
-static int
-c_flags(struct daemonize *d)
-{
-	return daemonize_set_flags(d, 0);
+/* Each call as an int (*)(struct daemonize *), for the table below. */
+#define CALL(name, expr)						\
+static int								\
+c_##name(struct daemonize *d)						\
+{									\
+	return (expr);							\
 }
 
-static int
-c_pidfile(struct daemonize *d)
-{
-	return daemonize_set_pidfile(d, "/tmp/x.pid");
-}
-
-static int
-c_output(struct daemonize *d)
-{
-	return daemonize_set_output(d, "/tmp/x.log");
-}
-
-static int
-c_keep(struct daemonize *d)
-{
-	return daemonize_keep_fd(d, 0);
-}
-
-static int
-c_umask(struct daemonize *d)
-{
-	return daemonize_set_umask(d, 022);
-}
-
-static int
-c_workdir(struct daemonize *d)
-{
-	return daemonize_set_workdir(d, "/");
-}
-
-static int
-c_timeout(struct daemonize *d)
-{
-	return daemonize_set_timeout(d, 100);
-}
-
-static int
-c_user(struct daemonize *d)
-{
-	return daemonize_set_user(d, "root", NULL);
-}
-
-static int
-c_chroot(struct daemonize *d)
-{
-	return daemonize_set_chroot(d, "/");
-}
-
-static int
-c_jail(struct daemonize *d)
-{
-	return daemonize_set_jail(d, "j");
-}
-
-static int
-c_notify(struct daemonize *d)
-{
-	return daemonize_set_notify_fd(d, -1);
-}
-
-static int
-c_signal(struct daemonize *d)
-{
-	return daemonize_add_signal(d, SIGUSR1);
-}
-
-static int
-c_start(struct daemonize *d)
-{
-	return daemonize_start(d);
-}
-
-static int
-c_ready(struct daemonize *d)
-{
-	return daemonize_ready(d);
-}
-
-static int
-c_fail(struct daemonize *d)
-{
-	return daemonize_fail(d, EIO, "x");
-}
-
-static int
-c_stop(struct daemonize *d)
-{
-	return daemonize_stop(d);
-}
-
-static int
-c_reopen(struct daemonize *d)
-{
-	return daemonize_reopen_output(d);
-}
-
-static int
-c_mode(struct daemonize *d)
-{
-	return daemonize_mode(d);
-}
+CALL(flags, daemonize_set_flags(d, 0))
+CALL(pidfile, daemonize_set_pidfile(d, "/tmp/x.pid"))
+CALL(output, daemonize_set_output(d, "/tmp/x.log"))
+CALL(keep, daemonize_keep_fd(d, 0))
+CALL(umask, daemonize_set_umask(d, 022))
+CALL(workdir, daemonize_set_workdir(d, "/"))
+CALL(timeout, daemonize_set_timeout(d, 100))
+CALL(user, daemonize_set_user(d, "root", NULL))
+CALL(chroot, daemonize_set_chroot(d, "/"))
+CALL(jail, daemonize_set_jail(d, "j"))
+CALL(notify, daemonize_set_notify_fd(d, -1))
+CALL(signal, daemonize_add_signal(d, SIGUSR1))
+CALL(start, daemonize_start(d))
+CALL(ready, daemonize_ready(d))
+CALL(fail, daemonize_fail(d, EIO, "x"))
+CALL(stop, daemonize_stop(d))
+CALL(reopen, daemonize_reopen_output(d))
+CALL(mode, daemonize_mode(d))
 
 static const struct {
 	const char *name;
@@ -353,7 +227,7 @@ END_TEST
  * setter's step in the text, and the value unchanged. */
 START_TEST(test_setters_after_start)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	size_t i;
 
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
@@ -388,7 +262,7 @@ END_TEST
 
 START_TEST(test_flags)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ASSERT_FAIL(daemonize_set_flags(d, 0x100), d, EINVAL,
 	    "flags: unknown flag bits", "0x100");
@@ -417,7 +291,7 @@ END_TEST
 
 START_TEST(test_umask)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ASSERT_FAIL(daemonize_set_umask(d, 01000), d, EINVAL, "umask: ",
 	    "01000 is not a file mode mask");
@@ -436,7 +310,7 @@ END_TEST
 
 START_TEST(test_workdir)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ASSERT_FAIL(daemonize_set_workdir(d, "var/lib"), d, EINVAL,
 	    "workdir: var/lib", "not an absolute path");
@@ -458,7 +332,7 @@ END_TEST
 
 START_TEST(test_empty_paths)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ASSERT_FAIL(daemonize_set_pidfile(d, ""), d, EINVAL, "pidfile: ",
 	    "empty path");
@@ -481,7 +355,7 @@ END_TEST
 /* Relative paths are resolved against the cwd at the time of the call. */
 START_TEST(test_relative_paths_stored_absolute)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir();
 
 	ck_assert_int_eq(chdir(dir), 0);
@@ -501,7 +375,7 @@ END_TEST
 /* ...and that is where start puts the file, whatever the cwd is then. */
 START_TEST(test_relative_pidfile_behaviour)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *first = tu_tmpdir(), *second = tu_tmpdir();
 	char *expect = tu_fmt("%s/rel.pid", first);
 	char buf[64];
@@ -511,13 +385,13 @@ START_TEST(test_relative_pidfile_behaviour)
 	ck_assert_int_eq(chdir(second), 0);
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
-	ck_assert(exists(expect));
-	ck_assert(!exists(tu_fmt("%s/rel.pid", second)));
+	ck_assert(tu_exists(expect));
+	ck_assert(!tu_exists(tu_fmt("%s/rel.pid", second)));
 	ck_assert_int_gt(tu_read_file(expect, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)getpid()));
 	/* and stop removes it there, from elsewhere */
 	ck_assert_int_eq(daemonize_stop(d), 0);
-	ck_assert(!exists(expect));
+	ck_assert(!tu_exists(expect));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(first), 0);
 	ck_assert_int_eq(rmdir(second), 0);
@@ -528,7 +402,7 @@ END_TEST
 
 START_TEST(test_before_start)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ASSERT_FAIL(daemonize_ready(d), d, EINVAL, "ready: ",
 	    "daemonize_start has not returned 0 in this process");
@@ -543,7 +417,7 @@ END_TEST
 
 START_TEST(test_fail_bad_arguments)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
@@ -572,7 +446,7 @@ END_TEST
 
 START_TEST(test_start_twice)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
@@ -588,7 +462,7 @@ END_TEST
 /* Foreground: nothing about the process changes. */
 START_TEST(test_foreground)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/fg.pid", dir);
 	char *logfile = tu_fmt("%s/fg.log", dir);
@@ -616,8 +490,8 @@ START_TEST(test_foreground)
 	ck_assert_ptr_nonnull(getcwd(cwd_after, sizeof(cwd_after)));
 	ck_assert_str_eq(cwd_after, cwd_before);
 	ck_assert_uint_eq(current_umask(), mask);
-	ck_assert(!exists(pidfile));
-	ck_assert(!exists(logfile));
+	ck_assert(!tu_exists(pidfile));
+	ck_assert(!tu_exists(logfile));
 	ck_assert_int_eq(d->pidfile.fd, -1);
 	/* Every fd is as it was; the only new ones are the signal pipe,
 	 * which every mode has. */
@@ -650,7 +524,7 @@ START_TEST(test_foreground)
 	ck_assert_int_eq(daemonize_ready(d), 0);	/* again: harmless */
 	ck_assert_int_eq(daemonize_stop(d), 0);
 	ck_assert_int_eq(daemonize_stop(d), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 	daemonize_free(d);
 	ck_assert_int_eq(chdir("/"), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -660,7 +534,7 @@ END_TEST
 /* Supervised: no fork, but the pidfile is taken, written and locked. */
 START_TEST(test_supervised)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/sup.pid", dir);
 	char cwd_before[PATH_MAX], cwd_after[PATH_MAX], buf[64];
@@ -673,7 +547,7 @@ START_TEST(test_supervised)
 	ck_assert_ptr_nonnull(getcwd(cwd_before, sizeof(cwd_before)));
 	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_SUPERVISED);
@@ -693,7 +567,7 @@ START_TEST(test_supervised)
 
 	ck_assert_int_eq(daemonize_ready(d), 0);
 	ck_assert_int_eq(daemonize_stop(d), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 	ck_assert(!tu_lock_held(pidfile));
 	ck_assert_int_eq(daemonize_stop(d), 0);
 	daemonize_free(d);
@@ -705,7 +579,7 @@ END_TEST
 /* An explicit umask and workdir apply under a supervisor too. */
 START_TEST(test_supervised_umask_workdir)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir(), *sub = tu_fmt("%s/sub", dir);
 	char cwd[PATH_MAX];
 
@@ -729,7 +603,7 @@ END_TEST
 /* A failed start leaves nothing behind and no half-started context. */
 START_TEST(test_supervised_start_fails)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/missing/x.pid", dir);
 
@@ -739,14 +613,14 @@ START_TEST(test_supervised_start_fails)
 	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_NONE);
 	ck_assert(!d->started);
 	ck_assert_int_eq(d->pidfile.fd, -1);
-	ck_assert(!exists(tu_fmt("%s/missing", dir)));
+	ck_assert(!tu_exists(tu_fmt("%s/missing", dir)));
 	/* still configurable, and ready is still refused */
 	ASSERT_FAIL(daemonize_ready(d), d, EINVAL, "ready: ", NULL);
 	ck_assert_int_eq(daemonize_set_pidfile(d, tu_fmt("%s/x.pid", dir)), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert(tu_lock_held(tu_fmt("%s/x.pid", dir)));
 	ck_assert_int_eq(daemonize_stop(d), 0);
-	ck_assert(!exists(tu_fmt("%s/x.pid", dir)));
+	ck_assert(!tu_exists(tu_fmt("%s/x.pid", dir)));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -756,7 +630,7 @@ END_TEST
  * touch the first one's file. */
 START_TEST(test_supervised_second_instance)
 {
-	struct daemonize *d1 = new_ctx(), *d2 = new_ctx();
+	struct daemonize *d1 = tu_ctx("test"), *d2 = tu_ctx("test");
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/one.pid", dir);
 	char buf[64];
@@ -769,14 +643,14 @@ START_TEST(test_supervised_second_instance)
 	ASSERT_FAIL(daemonize_start(d2), d2, EEXIST, pidfile,
 	    tu_fmt("already running, pid %ld", (long)getpid()));
 	ck_assert_int_eq(daemonize_mode(d2), DAEMONIZE_MODE_NONE);
-	ck_assert(exists(pidfile));
+	ck_assert(tu_exists(pidfile));
 	ck_assert(tu_lock_held(pidfile));
 	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)getpid()));
 	daemonize_free(d2);
-	ck_assert(exists(pidfile));
+	ck_assert(tu_exists(pidfile));
 	ck_assert_int_eq(daemonize_stop(d1), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 	daemonize_free(d1);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -785,7 +659,7 @@ END_TEST
 /* free without stop stops: the pidfile goes. */
 START_TEST(test_free_stops)
 {
-	struct daemonize *d = new_ctx();
+	struct daemonize *d = tu_ctx("test");
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/f.pid", dir);
 
@@ -794,7 +668,7 @@ START_TEST(test_free_stops)
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert(tu_lock_held(pidfile));
 	daemonize_free(d);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 	ck_assert(!tu_lock_held(pidfile));
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -807,7 +681,7 @@ daemonize_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("context");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
 	tcase_add_test(tc, test_new_invalid);
 	tcase_add_test(tc, test_new_defaults);
 	tcase_add_test(tc, test_error_and_free_null);
@@ -816,7 +690,7 @@ daemonize_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("setters");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
 	tcase_add_test(tc, test_setters_after_start);
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_umask);
@@ -827,7 +701,7 @@ daemonize_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lifecycle");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
 	tcase_add_test(tc, test_before_start);
 	tcase_add_test(tc, test_fail_bad_arguments);
 	tcase_add_test(tc, test_start_twice);

@@ -5,8 +5,8 @@
  * Every test uses its own temp directory and a port found free just
  * before; the bind happens in echod, so another suite may take the port in
  * between, and starts are retried a few times on "Address already in use".
- * Every daemon a test starts is killed at exit even when an assertion fails
- * (Check's fork mode ends a failing test with exit(), which runs atexit).
+ * Every daemon a test starts is killed after the test case even when an
+ * assertion fails (see "bookkeeping" below).
  */
 #include "config.h"
 
@@ -41,93 +41,34 @@
 #define TRIES     8         /* port races with parallel suites */
 #define OUTLEN    8192
 
-static const char *
-echod_path(void)
-{
-	return tu_example("echod");
-}
-
 /* ---- bookkeeping: nothing survives a test, even a failed one ------------- */
 
 /*
- * A failing Check assertion ends the forked test at once, without atexit
- * handlers or a checked teardown, so tests record what they start in a
- * file and an unchecked teardown, which runs in the runner process after
- * each test case, kills what is still there.  A pid is killed only while
- * it is still an echod of this build (pids are reused).
+ * A failing Check assertion ends the forked test at once, so every test
+ * runs echod through a private link (testutil.h), made in the runner by
+ * the unchecked setup, and the unchecked teardown, tu_kill_leftovers,
+ * kills whatever a failed test left running.  The setup also builds the
+ * environment list every echod command gets: no inherited supervisor
+ * marker may turn a background start into a supervised one (a developer
+ * may run make check under systemd).
  */
-static char *registry;
+static char *echod_link;
+static char **clean_env;
 
 static void
-registry_setup(void)
+echod_setup(void)
 {
-	registry = tu_fmt("%s/started", tu_tmpdir());
+	echod_link = tu_private_link(tu_tmpdir(), tu_example("echod"), "echod");
+	clean_env = tu_clean_envv(NULL);
 }
 
-static bool
-is_our_echod(pid_t pid)
+static const char *
+echod_path(void)
 {
-	char buf[PATH_MAX];
-
-	return pid > 0 && tu_read_file(tu_fmt("/proc/%ld/cmdline", (long)pid),
-	    buf, sizeof(buf)) > 0 && strcmp(buf, echod_path()) == 0;
-}
-
-static void
-registry_teardown(void)
-{
-	char buf[8192], *line, *save = NULL;
-	pid_t pid;
-
-	if (registry == NULL || tu_read_file(registry, buf, sizeof(buf)) <= 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == 'f') {
-			/* Only a locked pidfile names a live daemon. */
-			if (!tu_lock_held(line + 2))
-				continue;
-			pid = tu_pidfile_pid(line + 2);
-		} else
-			pid = (pid_t)atol(line + 2);
-		if (is_our_echod(pid)) {
-			fprintf(stderr, "check_echod: killing leftover echod, "
-			    "pid %ld\n", (long)pid);
-			tu_kill(pid);
-		}
-	}
-	(void)unlink(registry);
-}
-
-/* Record a pidfile or a pid for registry_teardown. */
-static void
-watch(const char *pidfile, pid_t pid)
-{
-	char *line;
-	int fd;
-
-	ck_assert_ptr_nonnull(registry);
-	line = pidfile != NULL ? tu_fmt("f %s\n", pidfile) :
-	    tu_fmt("p %ld\n", (long)pid);
-	fd = open(registry, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
-	close(fd);
-	free(line);
+	return echod_link;
 }
 
 /* ---- running echod ------------------------------------------------------- */
-
-
-/* No inherited supervisor marker may turn a background start into a
- * supervised one (a developer may run make check under systemd). */
-static char *const clean_env[] = {
-	(char *)"NOTIFY_SOCKET", (char *)"LISTEN_PID", (char *)"LISTEN_FDS",
-	(char *)"LISTEN_FDNAMES", (char *)"SYSTEMD_EXEC_PID",
-	(char *)"WATCHDOG_PID", (char *)"WATCHDOG_USEC",
-	(char *)"SUPERVISOR_ENABLED", (char *)"DAEMONIZE_MODE",
-	(char *)"XPC_SERVICE_NAME", NULL
-};
 
 /* The exit code of a wait status; -1 when it timed out, 128+N when it was
  * killed by signal N. */
@@ -158,26 +99,6 @@ run_echod(char *out, size_t outlen, ...)
 	return exit_code(tu_run_env(argv, clean_env, out, outlen, RUN_MS));
 }
 
-/* A TCP port on 127.0.0.1 that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 struct echod {
 	char *dir;
 	char *pidfile;
@@ -194,7 +115,6 @@ echod_init(struct echod *e)
 	e->log = tu_fmt("%s/echod.log", e->dir);
 	e->port[0] = '\0';
 	e->pid = -1;
-	watch(e->pidfile, 0);
 }
 
 /* Start echod in the background with -p and -l on a free port: the
@@ -206,7 +126,7 @@ echod_start(struct echod *e)
 	int i, rc = -1;
 
 	for (i = 0; i < TRIES; i++) {
-		snprintf(e->port, sizeof(e->port), "%d", free_port());
+		snprintf(e->port, sizeof(e->port), "%d", tu_free_port());
 		rc = run_echod(out, sizeof(out), "-p", e->pidfile, "-l",
 		    e->log, "-P", e->port, NULL);
 		if (rc == 0 || strstr(out, "Address already in use") == NULL)
@@ -233,37 +153,6 @@ echod_stop(struct echod *e)
 	ck_assert_int_eq(tu_wait_gone(e->pid, IO_MS), 0);
 	ck_assert_int_eq(access(e->pidfile, F_OK), -1);
 	ck_assert_int_eq(errno, ENOENT);
-}
-
-/* How many live processes have arg among their arguments: a test's temp
- * paths are unique, so this counts the echod processes of this test only,
- * even when other copies of the suite run at the same time. */
-static int
-procs_with_arg(const char *arg)
-{
-	struct dirent *de;
-	DIR *dir;
-	char path[300], buf[4096];
-	ssize_t n, i;
-	int count = 0;
-
-	dir = opendir("/proc");
-	ck_assert_ptr_nonnull(dir);
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0)
-			continue;
-		for (i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
-			if (strcmp(buf + i, arg) == 0 &&
-			    tu_alive((pid_t)atol(de->d_name))) {
-				count++;
-				break;
-			}
-	}
-	closedir(dir);
-	return count;
 }
 
 /* ---- clients ------------------------------------------------------------- */
@@ -580,7 +469,7 @@ START_TEST(test_port_taken)
 	/* Nothing left behind: no pidfile, no log, no process. */
 	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
 	ck_assert_int_eq(access(e.log, F_OK), -1);
-	ck_assert_int_eq(procs_with_arg(e.pidfile), 0);
+	ck_assert_int_eq(tu_count_procs(e.pidfile), 0);
 	close(fd);
 }
 END_TEST
@@ -597,7 +486,7 @@ START_TEST(test_second_instance)
 	echod_start(&e);
 	/* Another port, or the bind would fail first. */
 	for (i = 0; i < TRIES; i++) {
-		snprintf(port, sizeof(port), "%d", free_port());
+		snprintf(port, sizeof(port), "%d", tu_free_port());
 		if (strcmp(port, e.port) == 0)
 			continue;
 		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", port,
@@ -611,7 +500,7 @@ START_TEST(test_second_instance)
 	ck_assert_msg(strncmp(out, "echod: ", 7) == 0, "got: %s", out);
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), e.pid);
 	ck_assert(tu_lock_held(e.pidfile));
-	ck_assert_int_eq(procs_with_arg(e.pidfile), 1);
+	ck_assert_int_eq(tu_count_procs(e.pidfile), 1);
 	check_echo(e.port, "first one still serves\n");
 	echod_stop(&e);
 }
@@ -628,7 +517,7 @@ START_TEST(test_foreground)
 	echod_init(&e);
 	outfile = tu_fmt("%s/out", e.dir);
 	for (i = 0; i < TRIES; i++) {
-		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
 		argv[0] = (char *)echod_path();
 		argv[1] = (char *)"-f";
 		argv[2] = (char *)"-p";
@@ -638,7 +527,6 @@ START_TEST(test_foreground)
 		argv[6] = NULL;
 		pid = tu_spawn(argv, clean_env, outfile);
 		ck_assert_int_gt(pid, 0);
-		watch(NULL, pid);
 		if (wait_listening(e.port, IO_MS) == 0)
 			break;
 		/* Lost the port to a parallel suite: it exited 1. */
@@ -696,7 +584,7 @@ START_TEST(test_usage)
 	ck_assert_int_eq(strncmp(out, "usage: echod", 12), 0);
 	/* -u as a user that does not exist: the library's message, in the
 	 * terminal, and nothing started. */
-	snprintf(port, sizeof(port), "%d", free_port());
+	snprintf(port, sizeof(port), "%d", tu_free_port());
 	rc = run_echod(out, sizeof(out), "-P", port, "-p", "/nonexistent/x.pid",
 	    "-u", "no-such-user-dz", NULL);
 	ck_assert_int_ne(rc, 0);
@@ -727,7 +615,7 @@ START_TEST(test_ipv6)
 
 	echod_init(&e);
 	for (i = 0; i < TRIES; i++) {
-		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
 		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log,
 		    "-a", "::1", "-P", e.port, NULL);
 		if (rc == 0 || strstr(out, "Address already in use") == NULL)
@@ -850,7 +738,7 @@ START_TEST(test_root_bad_chroot)
 	echod_init(&e);
 	missing = tu_fmt("%s/missing", e.dir);
 	for (i = 0; i < TRIES; i++) {
-		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
 		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", e.port,
 		    "-u", "nobody", "-r", missing, NULL);
 		if (strstr(out, "Address already in use") == NULL)
@@ -860,7 +748,7 @@ START_TEST(test_root_bad_chroot)
 	ck_assert_msg(strncmp(out, "echod: ", 7) == 0 &&
 	    strstr(out, missing) != NULL, "got: %s", out);
 	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
-	ck_assert_int_eq(procs_with_arg(e.pidfile), 0);
+	ck_assert_int_eq(tu_count_procs(e.pidfile), 0);
 	ck_assert_int_eq(connect_port(atoi(e.port)), -1);
 }
 END_TEST
@@ -913,7 +801,6 @@ START_TEST(test_socket_activation)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	watch(NULL, pid);
 	close(fd);      /* only echod holds the listener now */
 
 	check_echo(port, "activated\n");
@@ -992,7 +879,7 @@ START_TEST(test_systemd_notify)
 	env[k++] = tu_fmt("NOTIFY_SOCKET=%s", sock);
 	env[k] = NULL;
 	for (i = 0; i < TRIES; i++) {
-		snprintf(e.port, sizeof(e.port), "%d", free_port());
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
 		argv[0] = (char *)echod_path();
 		argv[1] = (char *)"-p";
 		argv[2] = e.pidfile;
@@ -1001,7 +888,6 @@ START_TEST(test_systemd_notify)
 		argv[5] = NULL;
 		pid = tu_spawn(argv, env, outfile);
 		ck_assert_int_gt(pid, 0);
-		watch(NULL, pid);
 		if (wait_listening(e.port, IO_MS) == 0)
 			break;
 		ck_assert_int_eq(wait_exit(pid, IO_MS), 1);
@@ -1037,7 +923,7 @@ echod_suite(void)
 	tc = tcase_create("command line");
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_stale_pidfile);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("background");
@@ -1046,21 +932,21 @@ echod_suite(void)
 	tcase_add_test(tc, test_port_taken);
 	tcase_add_test(tc, test_second_instance);
 	tcase_add_test(tc, test_ipv6);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("foreground and supervised");
 	tcase_add_test(tc, test_foreground);
 	tcase_add_test(tc, test_socket_activation);
 	tcase_add_test(tc, test_systemd_notify);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 
 	/* Root only; the tests return at once otherwise. */
 	tc = tcase_create("root");
 	tcase_add_test(tc, test_root_privileged_port);
 	tcase_add_test(tc, test_root_bad_chroot);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 	if (geteuid() != 0)
 		fprintf(stderr, "check_echod: not root: the privileged-port "

@@ -9,8 +9,8 @@
  *     injects an errno nothing else would produce there, so the message
  *     also proves that the fault fired),
  *   - no process of the test is left (each test runs the helper through
- *     its own symlink, so counting processes by that path sees only its
- *     own, even with other suites running in parallel),
+ *     its own private link, see testutil.h, so counting processes by that
+ *     path sees only its own, even with other suites running in parallel),
  *   - the pidfile's lock is not held, and no pidfile is left that was not
  *     there before (a pre-existing one may stay, unlocked and never with
  *     a live pid in it).
@@ -75,49 +75,6 @@ nobody_group(void)
 	return getgrnam("nogroup") != NULL ? "nogroup" : "nobody";
 }
 
-/* SIGKILL every process that has arg among its arguments; how many. */
-static int
-kill_leftovers(const char *arg)
-{
-	struct dirent *e;
-	char path[300], buf[PATH_MAX];
-	ssize_t n, i;
-	int count = 0;
-	DIR *dir = opendir("/proc");
-
-	if (dir == NULL)
-		return -1;
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		n = tu_read_file(path, buf, sizeof(buf));
-		for (i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
-			if (strcmp(buf + i, arg) == 0) {
-				(void)kill((pid_t)atol(e->d_name), SIGKILL);
-				count++;
-				break;
-			}
-		}
-	}
-	closedir(dir);
-	return count;
-}
-
-/* Wait (bounded) until no process runs the test's helper link. */
-static int
-procs_left(const char *link)
-{
-	int i, n = -1;
-
-	for (i = 0; i < GONE_MS / 10; i++) {
-		if ((n = tu_count_procs(link)) == 0)
-			return 0;
-		tu_msleep(10);
-	}
-	return n;
-}
-
 /* s with every "{P}" replaced by p and every "{R}" by r. */
 static char *
 expand(const char *s, const char *p, const char *r)
@@ -151,16 +108,15 @@ static void
 run_faulty(struct run *r, const char *spec, int opts)
 {
 	char *argv[16];
-	char *env[16];
-	int n = 0, m = 0, fd;
+	char **env;
+	int n = 0, fd;
 
 	ck_assert_msg(access(shim_path(), R_OK) == 0, "%s: %s", shim_path(),
 	    strerror(errno));
 	r->dir = tu_tmpdir();
-	r->link = tu_fmt("%s/helper", r->dir);
+	r->link = tu_private_helper(r->dir);
 	r->pidfile = tu_fmt("%s/d.pid", r->dir);
 	r->root = tu_fmt("%s/root", r->dir);
-	ck_assert_int_eq(symlink(tu_helper(), r->link), 0);
 	ck_assert_int_eq(mkdir(r->root, 0755), 0);
 	if (opts & OPT_STALE) {
 		fd = open(r->pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -186,15 +142,8 @@ run_faulty(struct run *r, const char *spec, int opts)
 	}
 	argv[n] = NULL;
 
-	env[m++] = tu_fmt("LD_PRELOAD=%s", shim_path());
-	env[m++] = tu_fmt("DZ_FAULT=%s", spec);
-	env[m++] = "DZ_FAULT_LOG";
-	env[m++] = "NOTIFY_SOCKET";
-	env[m++] = "LISTEN_PID";
-	env[m++] = "LISTEN_FDS";
-	env[m++] = "DAEMONIZE_MODE";
-	env[m++] = "SUPERVISOR_ENABLED";
-	env[m] = NULL;
+	env = tu_clean_envv(tu_fmt("LD_PRELOAD=%s", shim_path()),
+	    tu_fmt("DZ_FAULT=%s", spec), "DZ_FAULT_LOG", NULL);
 	r->status = tu_run_env(argv, env, r->out, sizeof(r->out), RUN_MS);
 }
 
@@ -206,9 +155,9 @@ assert_nothing_left(struct run *r, int opts)
 	char buf[256];
 	int left;
 
-	left = procs_left(r->link);
+	left = tu_wait_no_procs(r->link, GONE_MS);
 	if (left != 0)
-		(void)kill_leftovers(r->link);
+		tu_kill_leftovers();
 	ck_assert_msg(left == 0, "%d process(es) left running %s", left,
 	    r->link);
 	ck_assert_msg(!tu_lock_held(r->pidfile), "%s still locked",
@@ -237,7 +186,7 @@ fault_case(const char *spec, int opts, const char *expect_fmt, int err)
 	expect = tu_fmt("helper: %s", expand(expect_fmt, r.pidfile, r.root));
 	why = tu_fmt(": %s\n", strerror(err));
 	if (!(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1))
-		(void)kill_leftovers(r.link);
+		tu_kill_leftovers();
 	ck_assert_msg(r.status != -1, "%s: the command did not end", spec);
 	ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1,
 	    "%s: status %#x, output: %s", spec, r.status, r.out);
@@ -507,6 +456,7 @@ faults_suite(void)
 	TCase *tr;
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_shim_inert);
 	tcase_add_test(tc, test_shim_rejects_bad_spec);
 	tcase_add_test(tc, test_fork_first);
@@ -537,6 +487,7 @@ faults_suite(void)
 	if (geteuid() == 0) {
 		tr = tcase_create("root");
 		tcase_set_timeout(tr, 60);
+		tcase_add_unchecked_fixture(tr, NULL, tu_kill_leftovers);
 		tcase_add_test(tr, test_chroot);
 		tcase_add_test(tr, test_chdir_in_chroot);
 		tcase_add_test(tr, test_setgroups);

@@ -551,88 +551,6 @@ in_list(const char *list, int fd)
 	return false;
 }
 
-static char *
-target_of(pid_t pid, int fd)
-{
-	char path[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n < 0 ? 0 : n] = '\0';
-	return strdup(buf);
-}
-
-/* The daemon started by a test, killed at the end even if it failed:
- * the pid is kept in a file named by the environment, read by the
- * runner after the test case. */
-#define REGISTRY_ENV "CHECK_FDS_DAEMONS"
-
-static void
-registry_setup(void)
-{
-	char *dir = tu_tmpdir();
-
-	if (setenv(REGISTRY_ENV, tu_fmt("%s/pids", dir), 1) == -1)
-		abort();
-}
-
-/* Whether pid runs a helper: one of its arguments (argv[0], or a later
- * one under valgrind) names it. */
-static bool
-runs_helper(pid_t pid)
-{
-	char *cmd = tu_fmt("/proc/%ld/cmdline", (long)pid);
-	char line[8192];
-	ssize_t n = tu_read_file(cmd, line, sizeof(line));
-	size_t off;
-
-	free(cmd);
-	for (off = 0; n > 0 && off < (size_t)n; off += strlen(line + off) + 1)
-		if (strstr(line + off, "/helper") != NULL)
-			return true;
-	return false;
-}
-
-static void
-registry_teardown(void)
-{
-	const char *path = getenv(REGISTRY_ENV);
-	char buf[4096], *p, *end, *slash;
-	long pid;
-
-	if (path == NULL)
-		return;
-	if (tu_read_file(path, buf, sizeof(buf)) > 0) {
-		for (p = buf; *p != '\0'; p = end) {
-			pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (pid > 0 && tu_alive((pid_t)pid) &&
-			    runs_helper((pid_t)pid))
-				tu_kill((pid_t)pid);
-		}
-	}
-	(void)unlink(path);
-	if ((slash = strrchr(path, '/')) != NULL) {
-		*slash = '\0';
-		(void)rmdir(path);
-	}
-	(void)unsetenv(REGISTRY_ENV);
-}
-
-static void
-registry_add(pid_t pid)
-{
-	const char *path = getenv(REGISTRY_ENV);
-	FILE *f;
-
-	if (path == NULL || (f = fopen(path, "a")) == NULL)
-		return;
-	fprintf(f, "%ld\n", (long)pid);
-	fclose(f);
-}
-
 /*
  * The helper started with inherited fds 7 and 19000 (or just under the
  * limit) open on a file of their own and fd 9 kept: in the daemon no fd
@@ -643,15 +561,15 @@ registry_add(pid_t pid)
  */
 START_TEST(test_e2e_inherited)
 {
-	char *dir = tu_tmpdir(), *helper = realpath(tu_helper(), NULL);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
 	char *kept = tu_fmt("%s/kept", dir), *err = tu_fmt("%s/err", dir);
 	char *inherited = tu_fmt("%s/inherited", dir);
 	int high = topfd < 19000 ? topfd : 19000;
 	char buf[4096], fds[4096], *t;
 	const char *v;
-	pid_t child, pid, r = 0;
-	int status = 0, waited, fd, sigfd, others = 0, pidfd = -1, repfd = -1;
+	pid_t child, pid;
+	int status = 0, fd, sigfd, others = 0, pidfd = -1, repfd = -1;
 	char *p, *end;
 
 	ck_assert_ptr_nonnull(helper);
@@ -673,13 +591,7 @@ START_TEST(test_e2e_inherited)
 		    pidfile, (char *)NULL);
 		_exit(127);
 	}
-	for (waited = 0; waited < WAIT_MS; waited += 5) {
-		r = waitpid(child, &status, WNOHANG);
-		if (r == child)
-			break;
-		tu_msleep(5);
-	}
-	if (r != child) {
+	if (tu_wait_child(child, WAIT_MS, &status) == -1) {
 		tu_kill(child);
 		ck_abort_msg("helper did not finish");
 	}
@@ -688,7 +600,6 @@ START_TEST(test_e2e_inherited)
 	    "status %#x: %s", status, buf);
 	pid = tu_pidfile_pid(pidfile);
 	ck_assert_int_gt(pid, 0);
-	registry_add(pid);
 	ck_assert(tu_alive(pid));
 	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
 
@@ -703,7 +614,7 @@ START_TEST(test_e2e_inherited)
 	for (fd = 0; fd <= 2; fd++)
 		ck_assert_msg(in_list(fds, fd), "fd %d closed: %s", fd, fds);
 	ck_assert_msg(in_list(fds, sigfd), "signal fd %d: %s", sigfd, fds);
-	t = target_of(pid, 9);
+	t = tu_fd_target(pid, 9);
 	ck_assert_str_eq(t, kept);
 	free(t);
 
@@ -713,7 +624,7 @@ START_TEST(test_e2e_inherited)
 		ck_assert(end != p);
 		if (fd >= fdlimit)
 			continue;
-		t = target_of(pid, fd);
+		t = tu_fd_target(pid, fd);
 		/* The library may reuse the number 7 for its own fds once
 		 * the sweep closed it, so the inherited ones are told apart
 		 * by what they point at. */
@@ -744,7 +655,7 @@ START_TEST(test_e2e_inherited)
 		while ((e = readdir(dp)) != NULL) {
 			if (e->d_name[0] < '0' || e->d_name[0] > '9')
 				continue;
-			t = target_of(pid, atoi(e->d_name));
+			t = tu_fd_target(pid, atoi(e->d_name));
 			ck_assert_msg(strcmp(t, inherited) != 0,
 			    "inherited file open on fd %s", e->d_name);
 			free(t);
@@ -764,6 +675,7 @@ START_TEST(test_e2e_inherited)
 	(void)unlink(kept);
 	(void)unlink(err);
 	(void)unlink(inherited);
+	(void)unlink(helper);
 	ck_assert_int_eq(rmdir(dir), 0);
 	free(helper);
 }
@@ -793,7 +705,7 @@ fds_suite(void)
 
 	tc = tcase_create("end-to-end");
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_e2e_inherited);
 	suite_add_tcase(s, tc);
 	return s;

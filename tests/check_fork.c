@@ -23,7 +23,7 @@
 #define RUN_MS 20000
 
 struct started {
-	char *dir, *pidfile, *report;
+	char *dir, *pidfile, *report, *helper;
 	pid_t pid;
 	int status;
 	char out[4096];
@@ -40,7 +40,8 @@ run_helper(struct started *s, const char *a1, const char *a2,
 	s->dir = tu_tmpdir();
 	s->pidfile = tu_fmt("%s/d.pid", s->dir);
 	s->report = tu_fmt("%s/report", s->dir);
-	argv[n++] = (char *)tu_helper();
+	s->helper = tu_private_helper(s->dir);
+	argv[n++] = s->helper;
 	argv[n++] = "-p";
 	argv[n++] = s->pidfile;
 	argv[n++] = "-R";
@@ -124,11 +125,12 @@ START_TEST(test_second_instance)
 {
 	struct started s;
 	char out[4096], want[128];
-	char *argv[] = { (char *)tu_helper(), "-p", NULL, NULL };
+	char *argv[] = { NULL, "-p", NULL, NULL };
 	int st;
 
 	run_helper(&s, NULL, NULL, NULL, NULL);
 	ck_assert_int_gt(s.pid, 1);
+	argv[0] = s.helper;
 	argv[2] = s.pidfile;
 	st = tu_run(argv, out, sizeof(out), RUN_MS);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
@@ -238,7 +240,7 @@ START_TEST(test_foreground_changes_nothing)
 	char *pidfile = tu_fmt("%s/f.pid", dir);
 	char *report = tu_fmt("%s/report", dir);
 	char *out = tu_fmt("%s/out", dir);
-	char *argv[] = { (char *)tu_helper(), "-f", "-p", pidfile, "-R",
+	char *argv[] = { tu_private_helper(dir), "-f", "-p", pidfile, "-R",
 	    report, "-m", "077", NULL };
 	char cwd[4096];
 	pid_t pid;
@@ -383,7 +385,7 @@ START_TEST(test_sigint_while_waiting)
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/d.pid", dir);
 	char *report = tu_fmt("%s/report", dir);
-	char *argv[] = { (char *)tu_helper(), "-p", pidfile, "-R", report,
+	char *argv[] = { tu_private_helper(dir), "-p", pidfile, "-R", report,
 	    "-a", "hang", NULL };
 	pid_t orig, daemon;
 	int st;
@@ -539,6 +541,7 @@ fork_suite(void)
 	TCase *tc = tcase_create("background");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_background_ready);
 	tcase_add_test(tc, test_workdir_umask);
 	tcase_add_test(tc, test_second_instance);

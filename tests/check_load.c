@@ -63,38 +63,20 @@
 #define MSGLEN       12          /* "c%03u r%05u\n": fixed size */
 #define OUTLEN       8192
 
-static char *const clean_env[] = {
-	(char *)"NOTIFY_SOCKET", (char *)"LISTEN_PID", (char *)"LISTEN_FDS",
-	(char *)"LISTEN_FDNAMES", (char *)"SYSTEMD_EXEC_PID",
-	(char *)"WATCHDOG_PID", (char *)"WATCHDOG_USEC",
-	(char *)"SUPERVISOR_ENABLED", (char *)"DAEMONIZE_MODE",
-	(char *)"XPC_SERVICE_NAME", (char *)"LD_PRELOAD", NULL
-};
+/* ---- the daemon, and killing it whatever happens ----------------------- */
+
+/* Set in the unchecked fixture, which runs in the runner process: echod
+ * runs through a private link (testutil.h), so that the teardown,
+ * tu_kill_leftovers, kills it when a test failed an assertion.  clean_env
+ * unsets LD_PRELOAD too: no preloaded library in the measured echod. */
+static char *dir, *pidfile, *logfile, *echod_link;
+static char **clean_env;
 
 static const char *
 echod_path(void)
 {
-	static char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/examples/echod", tu_builddir());
-	return path;
+	return echod_link;
 }
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- the daemon, and killing it whatever happens ----------------------- */
-
-/* Set in the unchecked fixture, which runs in the runner process: a test
- * that fails an assertion ends at once, and the teardown then kills an
- * echod still holding this pidfile. */
-static char *dir, *pidfile, *logfile;
 
 /* 1 if pid runs our echod directly, 2 if under a tool such as valgrind
  * (the CI memcheck stage: echod is then one of its arguments), else 0. */
@@ -125,40 +107,9 @@ setup(void)
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/echod.pid", dir);
 	logfile = tu_fmt("%s/echod.log", dir);
-}
-
-static void
-teardown(void)
-{
-	pid_t pid;
-
-	if (pidfile == NULL || !tu_lock_held(pidfile))
-		return;
-	pid = tu_pidfile_pid(pidfile);
-	if (is_our_echod(pid)) {
-		fprintf(stderr, "check_load: killing leftover echod, pid %ld\n",
-		    (long)pid);
-		tu_kill(pid);
-	}
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
+	echod_link = tu_private_link(dir, tu_fmt("%s/examples/echod",
+	    tu_builddir()), "echod");
+	clean_env = tu_clean_envv("LD_PRELOAD", NULL);
 }
 
 /* Start echod in the background with -p and -l on a free port; its pid. */
@@ -172,7 +123,7 @@ echod_start(int *portp)
 	pid_t pid;
 
 	for (i = 0; i < TRIES; i++) {
-		*portp = free_port();
+		*portp = tu_free_port();
 		snprintf(port, sizeof(port), "%d", *portp);
 		st = tu_run_env(argv, clean_env, out, sizeof(out), RUN_MS);
 		if (st == 0 || strstr(out, "Address already in use") == NULL)
@@ -188,30 +139,14 @@ echod_start(int *portp)
 
 /* ---- what /proc says about it -------------------------------------------- */
 
-static int
-count_fds(pid_t pid)
-{
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	d = opendir(tu_fmt("/proc/%ld/fd", (long)pid));
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* Wait (bounded) until the daemon has exactly want fds; the last count. */
 static int
 wait_fds(pid_t pid, int want)
 {
-	long long deadline = now_ms() + GONE_MS;
+	long long deadline = tu_now_ms() + GONE_MS;
 	int n;
 
-	while ((n = count_fds(pid)) != want && now_ms() < deadline)
+	while ((n = tu_nfds(pid)) != want && tu_now_ms() < deadline)
 		tu_msleep(10);
 	return n;
 }
@@ -252,10 +187,10 @@ log_count(const char *needle)
 static int
 wait_log_count(const char *needle, int want)
 {
-	long long deadline = now_ms() + IO_MS;
+	long long deadline = tu_now_ms() + IO_MS;
 	int n;
 
-	while ((n = log_count(needle)) < want && now_ms() < deadline)
+	while ((n = log_count(needle)) < want && tu_now_ms() < deadline)
 		tu_msleep(2);
 	return n;
 }
@@ -297,7 +232,7 @@ echo_round(const int *fds, int first, int n, int round)
 	char want[NCLIENTS][MSGLEN + 1], got[NCLIENTS][MSGLEN + 1];
 	size_t have[NCLIENTS];
 	int idx[NCLIENTS], i, left = n, r;
-	long long deadline = now_ms() + IO_MS;
+	long long deadline = tu_now_ms() + IO_MS;
 	ssize_t k;
 
 	ck_assert_int_le(n, NCLIENTS);
@@ -315,7 +250,7 @@ echo_round(const int *fds, int first, int n, int round)
 		pfd[i].events = POLLIN;
 	}
 	while (left > 0) {
-		long long rem = deadline - now_ms();
+		long long rem = deadline - tu_now_ms();
 
 		ck_assert_msg(rem > 0, "round %d: %d of %d clients got no echo "
 		    "within %d ms", round, left, n, IO_MS);
@@ -369,14 +304,14 @@ START_TEST(test_load_reloads_and_stop)
 	raise_nofile();
 	pid = echod_start(&port);
 	/* The readiness handshake is over: the daemon sits in poll(). */
-	base = count_fds(pid);
+	base = tu_nfds(pid);
 
 	/* 500 concurrent clients, each answered once: the echo proves echod
 	 * accepted every one of them. */
 	for (i = 0; i < NCLIENTS; i++)
 		fds[i] = connect_port(port);
 	echo_round(fds, 0, NCLIENTS, round++);
-	loaded = count_fds(pid);
+	loaded = tu_nfds(pid);
 	ck_assert_msg(loaded == base + NCLIENTS, "echod has %d fds with %d "
 	    "clients, %d before", loaded, NCLIENTS, base);
 
@@ -412,7 +347,7 @@ START_TEST(test_load_reloads_and_stop)
 	}
 	/* Not one connection was dropped (the round above used all 500),
 	 * and nothing was opened or closed on the way. */
-	ck_assert_int_eq(count_fds(pid), loaded);
+	ck_assert_int_eq(tu_nfds(pid), loaded);
 	ck_assert_int_eq(log_count("reloaded"), NRELOADS);
 	fprintf(stderr, "check_load: fds %d idle, %d with %d clients; "
 	    "VmRSS %ld -> %ld kB, VmData %ld -> %ld kB (reload %d -> %d)\n",
@@ -434,8 +369,8 @@ START_TEST(test_load_reloads_and_stop)
 	/* The exit is seen through the pidfile (echod is not our child):
 	 * "not running" once the file is gone or its lock released.  No
 	 * second SIGTERM: it could hit the default action during the exit. */
-	deadline = now_ms() + GONE_MS;
-	while (daemonize_pidfile_running(pidfile) != 0 && now_ms() < deadline)
+	deadline = tu_now_ms() + GONE_MS;
+	while (daemonize_pidfile_running(pidfile) != 0 && tu_now_ms() < deadline)
 		tu_msleep(5);
 	ck_assert_msg(daemonize_pidfile_running(pidfile) == 0, "echod still "
 	    "holds %s %d ms after SIGTERM", pidfile, GONE_MS);
@@ -454,7 +389,7 @@ load_suite(void)
 	Suite *s = suite_create("load");
 	TCase *tc = tcase_create("echod");
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, setup, tu_kill_leftovers);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_load_reloads_and_stop);
 	suite_add_tcase(s, tc);

@@ -37,30 +37,6 @@ static const char *const consumed[] = {
 	"LISTEN_FDS", "LISTEN_FDNAMES", NULL
 };
 
-static void
-clean_env(void)
-{
-	int i, fd;
-
-	for (i = 0; consumed[i] != NULL; i++)
-		ck_assert_int_eq(unsetenv(consumed[i]), 0);
-	ck_assert_int_eq(unsetenv("DAEMONIZE_MODE"), 0);
-	ck_assert_int_eq(unsetenv("SYSTEMD_EXEC_PID"), 0);
-	ck_assert_int_eq(unsetenv("SUPERVISOR_ENABLED"), 0);
-	/* make check may give us a socket as stdin: that is a marker */
-	fd = open("/dev/null", O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(dup2(fd, 0), 0);
-	if (fd != 0)
-		close(fd);
-}
-
-static char *
-pidstr(pid_t pid)
-{
-	return tu_fmt("%ld", (long)pid);
-}
-
 /* The lowest free descriptor: equal before and after a call that must
  * leave nothing open. */
 static int
@@ -328,14 +304,14 @@ open_and_send(struct fake f)
 
 START_TEST(test_open_path)
 {
-	clean_env();
+	tu_clean_slate();
 	open_and_send(fake_path());
 }
 END_TEST
 
 START_TEST(test_open_abstract)
 {
-	clean_env();
+	tu_clean_slate();
 	open_and_send(fake_abstract());
 }
 END_TEST
@@ -347,7 +323,7 @@ START_TEST(test_open_low_fds)
 	struct daemonize *d;
 	struct fake f;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_path();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	close(0);
@@ -363,7 +339,7 @@ START_TEST(test_open_unset)
 {
 	struct daemonize *d;
 
-	clean_env();
+	tu_clean_slate();
 	d = daemonize_new("nt");
 	ck_assert_int_eq(dz_notify_open(d), 0);
 	ck_assert_int_eq(d->notify.fd, -1);
@@ -424,7 +400,7 @@ START_TEST(test_open_bad)
 	char *dir, *value, *prefix;
 	int low;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	value = bad_value(b, dir);
 	prefix = tu_fmt("notify: NOTIFY_SOCKET=%.40s", value);
@@ -450,12 +426,12 @@ START_TEST(test_watchdog)
 	struct daemonize *d;
 	struct fake f;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_path();
 
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
-	ck_assert_int_eq(setenv("WATCHDOG_PID", pidstr(getpid()), 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_PID", tu_pidstr(getpid()), 1), 0);
 	d = daemonize_new("nt");
 	ck_assert_int_eq(dz_notify_open(d), 0);
 	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1000000);
@@ -467,7 +443,7 @@ START_TEST(test_watchdog)
 	/* someone else's watchdog: ignored, but still removed */
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
-	ck_assert_int_eq(setenv("WATCHDOG_PID", pidstr(getpid() + 1), 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_PID", tu_pidstr(getpid() + 1), 1), 0);
 	d = daemonize_new("nt");
 	ck_assert_int_eq(dz_notify_open(d), 0);
 	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
@@ -515,7 +491,7 @@ START_TEST(test_messages)
 	struct fake f;
 	char *got, *end;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_abstract();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	d = daemonize_new("nt");
@@ -572,7 +548,7 @@ START_TEST(test_sequence)
 	struct fake f;
 	char *got;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_path();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	d = daemonize_new("nt");
@@ -633,7 +609,7 @@ START_TEST(test_worker_and_injection)
 	pid_t pid;
 	int st;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_path();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	d = daemonize_new("nt");
@@ -676,7 +652,7 @@ START_TEST(test_notify_fd)
 	char buf[8];
 	int p[2];
 
-	clean_env();
+	tu_clean_slate();
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(NULL, 5), -1);
 	ck_assert_int_eq(errno, EINVAL);
@@ -792,7 +768,7 @@ run_listen(int nplace, const char *pid, const char *count,
 	int i;
 
 	memset(&res, 0, sizeof(res));
-	clean_env();
+	tu_clean_slate();
 	if (pid != NULL)
 		ck_assert_int_eq(setenv("LISTEN_PID", pid, 1), 0);
 	if (count != NULL)
@@ -834,7 +810,7 @@ START_TEST(test_listen_one)
 {
 	struct listen_result r;
 
-	r = run_listen(1, pidstr(getpid()), "1", "echo");
+	r = run_listen(1, tu_pidstr(getpid()), "1", "echo");
 	ck_assert_int_eq(r.r, 1);
 	ck_assert_int_eq(r.fds[0], 3);
 	ck_assert_str_eq(r.names[0], "echo");
@@ -848,7 +824,7 @@ START_TEST(test_listen_names)
 	struct listen_result r;
 
 	/* short list and empty fields: systemd's "unknown" for missing */
-	r = run_listen(3, pidstr(getpid()), "3", "a:");
+	r = run_listen(3, tu_pidstr(getpid()), "3", "a:");
 	ck_assert_int_eq(r.r, 3);
 	ck_assert_int_eq(r.fds[2], 5);
 	ck_assert_str_eq(r.names[0], "a");
@@ -857,21 +833,21 @@ START_TEST(test_listen_names)
 	ck_assert(r.cloexec[0] && r.cloexec[1] && r.cloexec[2]);
 	ck_assert(!r.env_left);
 
-	r = run_listen(2, pidstr(getpid()), "2", NULL);
+	r = run_listen(2, tu_pidstr(getpid()), "2", NULL);
 	ck_assert_int_eq(r.r, 2);
 	ck_assert_str_eq(r.names[0], "unknown");
 	ck_assert_str_eq(r.names[1], "unknown");
 
 	/* extra names are ignored */
-	r = run_listen(1, pidstr(getpid()), "1", "web:admin");
+	r = run_listen(1, tu_pidstr(getpid()), "1", "web:admin");
 	ck_assert_int_eq(r.r, 1);
 	ck_assert_str_eq(r.names[0], "web");
 
 	/* zero and unset counts */
-	r = run_listen(0, pidstr(getpid()), "0", NULL);
+	r = run_listen(0, tu_pidstr(getpid()), "0", NULL);
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
-	r = run_listen(0, pidstr(getpid()), NULL, "x");
+	r = run_listen(0, tu_pidstr(getpid()), NULL, "x");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
 }
@@ -885,7 +861,7 @@ START_TEST(test_listen_wrong_pid)
 	struct listen_result r;
 	size_t i;
 
-	r = run_listen(1, pidstr(getpid() + 1), "1", "echo");
+	r = run_listen(1, tu_pidstr(getpid() + 1), "1", "echo");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
 	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
@@ -909,7 +885,7 @@ START_TEST(test_listen_bad)
 	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
 		if (*garbage[i] == '\0')
 			continue;   /* empty counts as none, like unset */
-		r = run_listen(1, pidstr(getpid()), garbage[i], NULL);
+		r = run_listen(1, tu_pidstr(getpid()), garbage[i], NULL);
 		ck_assert_int_eq(r.r, -1);
 		ck_assert_int_eq(r.err, EINVAL);
 		ck_assert_ptr_nonnull(strstr(r.error, tu_fmt(
@@ -917,16 +893,16 @@ START_TEST(test_listen_bad)
 		/* not consumed: nothing was taken over */
 		ck_assert(r.env_left);
 	}
-	r = run_listen(1, pidstr(getpid()), "4097", NULL);
+	r = run_listen(1, tu_pidstr(getpid()), "4097", NULL);
 	ck_assert_int_eq(r.r, -1);
 	ck_assert_int_eq(r.err, ERANGE);
 	ck_assert_ptr_nonnull(strstr(r.error, "LISTEN_FDS=4097"));
-	r = run_listen(1, pidstr(getpid()), "99999999999999999999999", NULL);
+	r = run_listen(1, tu_pidstr(getpid()), "99999999999999999999999", NULL);
 	ck_assert_int_eq(r.r, -1);
 	ck_assert_int_eq(r.err, ERANGE);
 
 	/* a count beyond the fds actually there */
-	r = run_listen(2, pidstr(getpid()), "3", NULL);
+	r = run_listen(2, tu_pidstr(getpid()), "3", NULL);
 	ck_assert_int_eq(r.r, -1);
 	ck_assert_int_eq(r.err, EBADF);
 	ck_assert_ptr_nonnull(strstr(r.error,
@@ -939,51 +915,6 @@ START_TEST(test_listen_bad)
 END_TEST
 
 /* ---- end to end: the helper under a fake systemd ------------------------- */
-
-/*
- * Each test runs the helper under a name of its own, "helper-nt-<pid of
- * the Check runner>", so that after the test case the runner can kill
- * any daemon a failed test left behind: Check's fork mode ends a failed
- * test with _exit() and kills its process group, but a detached daemon
- * has a session of its own.  A test that ends well has waited for its
- * processes itself, and then this finds nothing.
- */
-static void
-kill_leftovers(void)
-{
-	char *suffix = tu_fmt("/helper-nt-%ld", (long)getpid());
-	char path[300], buf[4096];
-	struct dirent *e;
-	size_t n, m;
-	DIR *dir;
-
-	if ((dir = opendir("/proc")) == NULL)
-		return;
-	m = strlen(suffix);
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if (tu_read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		n = strlen(buf);
-		if (n >= m && strcmp(buf + n - m, suffix) == 0)
-			tu_kill((pid_t)atol(e->d_name));
-	}
-	closedir(dir);
-}
-
-
-
-static char *
-private_helper(const char *dir)
-{
-	char *path = tu_fmt("%s/helper-nt-%ld", dir,
-	    (long)getppid());
-
-	ck_assert_int_eq(symlink(tu_helper(), path), 0);
-	return path;
-}
 
 static bool
 env_has(const char *envfile, const char *name)
@@ -1003,13 +934,13 @@ supervised_run(struct fake f)
 	pid_t pid;
 	int i, status;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
 	envfile = tu_fmt("%s/env", dir);
 	out = tu_fmt("%s/out", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	{
 		char *argv[] = { helper, "-p", pidfile, "-R", report, "-E",
 		    envfile, NULL };
@@ -1031,7 +962,7 @@ supervised_run(struct fake f)
 	}
 	/* it did not fork: the pid we started is the one serving */
 	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
-	ck_assert_str_eq(tu_report_get(report, "pid"), pidstr(pid));
+	ck_assert_str_eq(tu_report_get(report, "pid"), tu_pidstr(pid));
 	ck_assert_str_eq(tu_report_get(report, "mode"),
 	    tu_fmt("%d", DAEMONIZE_MODE_SUPERVISED));
 	ck_assert_str_eq(tu_report_get(report, "supervisor"), "systemd");
@@ -1080,12 +1011,12 @@ START_TEST(test_e2e_detach)
 	pid_t pid;
 	int status;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_abstract();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	{
 		char *argv[] = { helper, "-d", "-p", pidfile, "-R", report,
 		    NULL };
@@ -1117,10 +1048,10 @@ START_TEST(test_e2e_bad_socket)
 	char out[4096];
 	int status;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	value = bad_value(b, dir);
 	prefix = tu_fmt("helper: notify: NOTIFY_SOCKET=%.40s", value);
 	{
@@ -1214,14 +1145,14 @@ activated_run(bool detach)
 	pid_t pid, daemon;
 	int lfd, port, status;
 
-	clean_env();
+	tu_clean_slate();
 	f = fake_path();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
 	envfile = tu_fmt("%s/env", dir);
 	out = tu_fmt("%s/out", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	lfd = tcp_listener(&port);
 	{
 		/* Supervised by the LISTEN_PID marker alone, or forced to
@@ -1253,7 +1184,7 @@ activated_run(bool detach)
 		    (long)daemon));
 	}
 	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
-	ck_assert_str_eq(tu_report_get(report, "pid"), pidstr(daemon));
+	ck_assert_str_eq(tu_report_get(report, "pid"), tu_pidstr(daemon));
 	if (!detach) {
 		ck_assert_str_eq(tu_report_get(report, "supervisor"),
 		    "systemd");
@@ -1330,7 +1261,7 @@ notify_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("end to end");
-	tcase_add_unchecked_fixture(tc, NULL, kill_leftovers);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_e2e_path);
 	tcase_add_test(tc, test_e2e_abstract);

@@ -33,18 +33,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* Number of open descriptors below 1024, to assert that nothing leaks. */
-static int
-count_fds(void)
-{
-	int fd, n = 0;
-
-	for (fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) != -1)
-			n++;
-	return n;
-}
-
 static void
 put_file(const char *path, const char *content, size_t len)
 {
@@ -53,14 +41,6 @@ put_file(const char *path, const char *content, size_t len)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
 	ck_assert_int_eq(close(fd), 0);
-}
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
 }
 
 static struct daemonize *
@@ -87,24 +67,6 @@ hold(const char *path, const char *content, size_t len)
 	if (len > 0)
 		ck_assert_int_eq(pwrite(fd, content, len, 0), (ssize_t)len);
 	return fd;
-}
-
-/* Wait (bounded) for a child's status; -1 after timeout_ms. */
-static int
-wait_child(pid_t pid, int timeout_ms)
-{
-	int status, waited;
-	pid_t r;
-
-	for (waited = 0; waited <= timeout_ms; waited += 5) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r == -1 && errno != EINTR)
-			return -1;
-		tu_msleep(5);
-	}
-	return -1;
 }
 
 /* A child that sleeps (at most 10 s): a live pid that is not a daemon. */
@@ -300,7 +262,7 @@ END_TEST
 START_TEST(test_no_pidfile)
 {
 	struct daemonize *d = ctx(NULL);
-	int nfds = count_fds();
+	int nfds = tu_nfds(0);
 
 	ck_assert_int_eq(dz_pidfile_open(d), 0);
 	ck_assert_int_eq(d->pidfile.fd, -1);
@@ -309,7 +271,7 @@ START_TEST(test_no_pidfile)
 	errno = 1234;
 	dz_pidfile_release(d, true);
 	ck_assert_int_eq(errno, 1234);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	daemonize_free(d);
 }
 END_TEST
@@ -321,13 +283,13 @@ START_TEST(test_open_write_release)
 	char *dir = tu_tmpdir();
 	char *path = tu_fmt("%s/d.pid", dir);
 	struct daemonize *d = ctx(path);
-	int nfds = count_fds(), flags;
+	int nfds = tu_nfds(0), flags;
 	struct stat st;
 
 	umask(022);
 	ck_assert_int_eq(dz_pidfile_open(d), 0);
 	ck_assert_int_ge(d->pidfile.fd, 3);
-	ck_assert_int_eq(count_fds(), nfds + 1);
+	ck_assert_int_eq(tu_nfds(0), nfds + 1);
 	flags = fcntl(d->pidfile.fd, F_GETFD);
 	ck_assert_int_ne(flags, -1);
 	ck_assert(flags & FD_CLOEXEC);
@@ -351,11 +313,11 @@ START_TEST(test_open_write_release)
 	ck_assert_int_eq(daemonize_pidfile_running(path), getpid());
 
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	ck_assert_int_eq(d->pidfile.fd, -1);
 	ck_assert_int_eq(d->pidfile.written_by, 0);
 	ck_assert_str_eq(d->pidfile.path, path);    /* kept */
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
 	/* Idempotent, errno preserved. */
 	errno = 4321;
@@ -365,7 +327,7 @@ START_TEST(test_open_write_release)
 	/* The context can open again once released. */
 	ck_assert_int_eq(dz_pidfile_open(d), 0);
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -381,7 +343,7 @@ START_TEST(test_write_not_open)
 	ck_assert_int_eq(errno, EBADF);
 	ck_assert_str_eq(daemonize_error(d),
 	    tu_fmt("pidfile: %s: not open: %s", path, strerror(EBADF)));
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -402,7 +364,7 @@ START_TEST(test_open_existing_stale)
 	ck_assert_int_eq(dz_pidfile_write(d), 0);
 	ck_assert_int_eq(daemonize_pidfile_running(path), getpid());
 	daemonize_free(d);      /* release(false): the file stays */
-	ck_assert(exists(path));
+	ck_assert(tu_exists(path));
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
 	ck_assert(!tu_lock_held(path));
 	ck_assert_int_eq(unlink(path), 0);
@@ -419,34 +381,34 @@ START_TEST(test_second_instance)
 
 	ck_assert_int_eq(dz_pidfile_open(d1), 0);
 	/* The first has not written its pid yet: "starting up". */
-	nfds = count_fds();
+	nfds = tu_nfds(0);
 	ck_assert_int_eq(dz_pidfile_open(d2), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	ck_assert_str_eq(daemonize_error(d2), tu_fmt("pidfile: %s: already "
 	    "running, pid unknown (starting up)", path));
 	ck_assert_int_eq(d2->pidfile.fd, -1);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 
 	ck_assert_int_eq(dz_pidfile_write(d1), 0);
 	ck_assert_int_eq(dz_pidfile_open(d2), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	ck_assert_str_eq(daemonize_error(d2), tu_fmt("pidfile: %s: already "
 	    "running, pid %ld", path, (long)getpid()));
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	/* The loser touched nothing: content, lock and file are the first's. */
 	ck_assert_str_eq(content(path), tu_fmt("%ld\n", (long)getpid()));
 	ck_assert(tu_lock_held(path));
 	/* Its release (start's failure path) must not remove the file. */
 	dz_pidfile_release(d2, true);
-	ck_assert(exists(path));
+	ck_assert(tu_exists(path));
 	ck_assert_str_eq(content(path), tu_fmt("%ld\n", (long)getpid()));
 
 	dz_pidfile_release(d1, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	/* Now the second one gets it. */
 	ck_assert_int_eq(dz_pidfile_open(d2), 0);
 	dz_pidfile_release(d2, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d1);
 	daemonize_free(d2);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -466,11 +428,11 @@ START_TEST(test_second_instance_other_process)
 	ck_assert_str_eq(daemonize_error(d), tu_fmt("pidfile: %s: already "
 	    "running, pid %ld", path, (long)pid));
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	ck_assert(WIFSIGNALED(wait_child(pid, 5000)));
+	ck_assert(WIFSIGNALED(tu_child_status(pid, 5000)));
 	/* Its lock died with it: the file is ours now. */
 	ck_assert_int_eq(dz_pidfile_open(d), 0);
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -484,7 +446,7 @@ START_TEST(test_refuse_symlink)
 	char *dangling = tu_fmt("%s/dangling.pid", dir);
 	char *nowhere = tu_fmt("%s/nowhere", dir);
 	struct daemonize *d = ctx(path), *d2 = ctx(dangling);
-	int nfds = count_fds();
+	int nfds = tu_nfds(0);
 	struct stat st;
 
 	put_file(target, "precious\n", 9);
@@ -494,7 +456,7 @@ START_TEST(test_refuse_symlink)
 	ck_assert_str_eq(daemonize_error(d), tu_fmt("pidfile: %s: is a "
 	    "symbolic link, refusing to follow it: %s", path, strerror(ELOOP)));
 	ck_assert_int_eq(d->pidfile.fd, -1);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	/* The target is untouched and unlocked. */
 	ck_assert_str_eq(content(target), "precious\n");
 	ck_assert(!tu_lock_held(target));
@@ -509,8 +471,8 @@ START_TEST(test_refuse_symlink)
 	ck_assert_int_eq(symlink(nowhere, dangling), 0);
 	ck_assert_int_eq(dz_pidfile_open(d2), -1);
 	ck_assert_int_eq(errno, ELOOP);
-	ck_assert(!exists(nowhere));
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert(!tu_exists(nowhere));
+	ck_assert_int_eq(tu_nfds(0), nfds);
 
 	/* The readers do not follow it either. */
 	ck_assert_int_eq(daemonize_pidfile_running(path), -1);
@@ -533,7 +495,7 @@ START_TEST(test_refuse_nonregular)
 	char *sub = tu_fmt("%s/sub", dir);
 	char *fifo = tu_fmt("%s/fifo", dir);
 	struct daemonize *d = ctx(sub), *d2 = ctx(fifo);
-	int nfds = count_fds();
+	int nfds = tu_nfds(0);
 	struct stat st;
 
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
@@ -547,17 +509,17 @@ START_TEST(test_refuse_nonregular)
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_str_eq(daemonize_error(d2), tu_fmt("pidfile: %s: not a "
 	    "regular file: %s", fifo, strerror(EINVAL)));
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	ck_assert_int_eq(lstat(fifo, &st), 0);
 	ck_assert(S_ISFIFO(st.st_mode));
 	dz_pidfile_release(d2, true);
-	ck_assert(exists(fifo));
+	ck_assert(tu_exists(fifo));
 	/* Readers refuse them too, and do not block on the fifo. */
 	ck_assert_int_eq(daemonize_pidfile_running(sub), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(daemonize_pidfile_running(fifo), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	daemonize_free(d);
 	daemonize_free(d2);
 	ck_assert_int_eq(unlink(fifo), 0);
@@ -571,14 +533,14 @@ START_TEST(test_missing_directory)
 	char *dir = tu_tmpdir();
 	char *path = tu_fmt("%s/nodir/x.pid", dir);
 	struct daemonize *d = ctx(path);
-	int nfds = count_fds();
+	int nfds = tu_nfds(0);
 
 	ck_assert_int_eq(dz_pidfile_open(d), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_str_eq(daemonize_error(d), tu_fmt("pidfile: %s: cannot "
 	    "open: %s", path, strerror(ENOENT)));
-	ck_assert_int_eq(count_fds(), nfds);
-	ck_assert(!exists(tu_fmt("%s/nodir", dir)));
+	ck_assert_int_eq(tu_nfds(0), nfds);
+	ck_assert(!tu_exists(tu_fmt("%s/nodir", dir)));
 	/* Readers: a missing file (or directory) is "not running". */
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
 	daemonize_free(d);
@@ -606,7 +568,7 @@ START_TEST(test_fd_not_on_stdio)
 	ck_assert_int_eq(dz_pidfile_write(d), 0);
 	ck_assert_str_eq(content(path), tu_fmt("%ld\n", (long)getpid()));
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -628,7 +590,7 @@ START_TEST(test_fd_not_on_stdio_all_closed)
 		ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
 	ck_assert(tu_lock_held(path));
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -645,7 +607,7 @@ START_TEST(test_release_unwritten_removes)
 	ck_assert_int_eq(dz_pidfile_open(d), 0);
 	ck_assert_int_eq(d->pidfile.written_by, 0);
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -690,13 +652,13 @@ START_TEST(test_release_in_worker)
 		dz_pidfile_release(d, true);
 		_exit(d->pidfile.fd == -1 ? 0 : 1);
 	}
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_str_eq(content(path), want);
 	ck_assert(tu_lock_held(path));
 	ck_assert_int_eq(daemonize_pidfile_running(path), getpid());
 	dz_pidfile_release(d, true);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -762,7 +724,7 @@ START_TEST(test_release_truncates_when_unlink_fails)
 		dz_pidfile_release(d, true);
 		_exit(d->pidfile.fd == -1 ? 0 : 5);
 	}
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ck_assert_int_eq(lstat(path, &st), 0);
@@ -824,7 +786,7 @@ START_TEST(test_readers_unlocked_bad)
 	ck_assert_int_eq(daemonize_pidfile_kill(path, SIGTERM), -1);
 	ck_assert_int_eq(errno, ESRCH);
 	ck_assert_int_eq(daemonize_pidfile_stop(path, SIGTERM, 100), 0);
-	ck_assert(exists(path));        /* readers never remove */
+	ck_assert(tu_exists(path));        /* readers never remove */
 	free(buf);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -911,14 +873,14 @@ START_TEST(test_readers_missing_and_bad_args)
 {
 	char *dir = tu_tmpdir();
 	char *path = tu_fmt("%s/none.pid", dir);
-	int nfds = count_fds();
+	int nfds = tu_nfds(0);
 
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
-	ck_assert(!exists(path));       /* never created by a reader */
+	ck_assert(!tu_exists(path));       /* never created by a reader */
 	ck_assert_int_eq(daemonize_pidfile_kill(path, SIGTERM), -1);
 	ck_assert_int_eq(errno, ESRCH);
 	ck_assert_int_eq(daemonize_pidfile_stop(path, 0, 1000), 0);
-	ck_assert(!exists(path));
+	ck_assert(!tu_exists(path));
 	ck_assert_int_eq(daemonize_pidfile_running(NULL), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(daemonize_pidfile_running(""), -1);
@@ -929,7 +891,7 @@ START_TEST(test_readers_missing_and_bad_args)
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(daemonize_pidfile_stop(path, -1, 10), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
@@ -945,7 +907,7 @@ START_TEST(test_kill_running)
 	ck_assert_int_eq(daemonize_pidfile_kill(path, 0), 0);  /* probe */
 	ck_assert(tu_alive(pid));
 	ck_assert_int_eq(daemonize_pidfile_kill(path, SIGTERM), 0);
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
 	ck_assert_int_eq(daemonize_pidfile_kill(path, SIGTERM), -1);
@@ -966,7 +928,7 @@ START_TEST(test_stop_fake_daemon)
 	/* The lock is free when stop returns: the process is gone. */
 	ck_assert(!tu_lock_held(path));
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -986,7 +948,7 @@ START_TEST(test_stop_timeout)
 	ck_assert_int_eq(daemonize_pidfile_running(path), pid);
 	/* Another signal gets through. */
 	ck_assert_int_eq(daemonize_pidfile_stop(path, SIGKILL, 5000), 0);
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -1004,7 +966,7 @@ START_TEST(test_stop_no_wait)
 	ck_assert_int_eq(daemonize_pidfile_stop(path, SIGTERM, 0), 0);
 	ck_assert(tu_alive(pid));       /* ignored SIGTERM, not waited on */
 	ck_assert_int_eq(daemonize_pidfile_stop(path, SIGKILL, 0), 0);
-	status = wait_child(pid, 5000);
+	status = tu_child_status(pid, 5000);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	ck_assert_int_eq(daemonize_pidfile_running(path), 0);
 	ck_assert_int_eq(unlink(path), 0);
@@ -1059,7 +1021,7 @@ START_TEST(test_race_32_starts)
 	char *outs[RACERS], buf[2048];
 	char other_msg[4096] = "";
 
-	argv[0] = (char *)tu_helper();
+	argv[0] = tu_private_helper(dir);
 	ck_assert_int_eq(access(argv[0], X_OK), 0);
 	for (i = 0; i < RACERS; i++) {
 		outs[i] = tu_fmt("%s/out.%d", dir, i);
@@ -1067,7 +1029,7 @@ START_TEST(test_race_32_starts)
 		ck_assert_int_gt(pids[i], 0);
 	}
 	for (i = 0; i < RACERS; i++)
-		status[i] = wait_child(pids[i], 20000);
+		status[i] = tu_child_status(pids[i], 20000);
 	/* Collect everything first and stop the daemon before asserting,
 	 * so that a failed assertion leaves no daemon behind. */
 	for (i = 0; i < RACERS; i++) {
@@ -1112,9 +1074,10 @@ START_TEST(test_race_32_starts)
 	ck_assert_int_eq(seen, daemon);
 	ck_assert_msg(stopped == 0, "stop: %s", strerror(stop_errno));
 	ck_assert(gone);
-	ck_assert(!exists(path));       /* the daemon removed it on exit */
+	ck_assert(!tu_exists(path));       /* the daemon removed it on exit */
 	for (i = 0; i < RACERS; i++)
 		ck_assert_int_eq(unlink(outs[i]), 0);
+	ck_assert_int_eq(unlink(argv[0]), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
@@ -1169,6 +1132,7 @@ pidfile_suite(void)
 
 	tc = tcase_create("race");
 	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_race_32_starts);
 	suite_add_tcase(s, tc);
 	return s;

@@ -39,39 +39,6 @@
 #define NOBODY  65534
 #define NOGROUP 65534
 
-#define NEED_ROOT() do {						\
-	if (geteuid() != 0) {						\
-		printf("%s: skipped: not root\n", __func__);		\
-		return;							\
-	}								\
-} while (0)
-
-static struct daemonize *
-ctx(void)
-{
-	struct daemonize *d = daemonize_new("t");
-
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-/* A NULL-terminated argv from string arguments (the test may leak it). */
-static char **
-mkargv(const char *first, ...)
-{
-	char **argv = calloc(32, sizeof(*argv));
-	const char *a;
-	va_list ap;
-	int i = 0;
-
-	ck_assert_ptr_nonnull(argv);
-	va_start(ap, first);
-	for (a = first; a != NULL && i < 31; a = va_arg(ap, const char *))
-		argv[i++] = (char *)a;
-	va_end(ap);
-	return argv;
-}
-
 /* Whether list (n entries) holds exactly the set want (m entries). */
 static bool
 same_set(const gid_t *list, int n, const gid_t *want, int m)
@@ -157,7 +124,7 @@ unused_uid(void)
 
 START_TEST(test_set_user_args)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_user(NULL, "nobody", NULL), -1);
@@ -204,9 +171,9 @@ END_TEST
 
 START_TEST(test_identity_clear)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", "nogroup"), 0);
 	ck_assert_int_eq(dz_privileges_resolve(d), 0);
 	ck_assert(d->id.resolved);
@@ -227,7 +194,7 @@ END_TEST
 
 START_TEST(test_resolve_nothing)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	uid_t u = getuid();
 	gid_t g = getgid();
 
@@ -242,7 +209,7 @@ END_TEST
 
 START_TEST(test_resolve_unknown_user)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	ck_assert_int_eq(daemonize_set_user(d, "dz-no-such-user", NULL), 0);
 	errno = 0;
@@ -270,7 +237,7 @@ END_TEST
 
 START_TEST(test_resolve_unknown_group)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", "dz-no-such-group"),
 	    0);
@@ -283,7 +250,7 @@ START_TEST(test_resolve_unknown_group)
 	ck_assert(!d->id.resolved);
 	daemonize_free(d);
 
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, NULL, "dz-no-such-group"), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
@@ -296,10 +263,10 @@ END_TEST
 
 START_TEST(test_resolve_numeric)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	struct passwd *pw;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	ck_assert_int_eq(daemonize_set_user(d, "65534", "65534"), 0);
 	ck_assert_int_eq(dz_privileges_resolve(d), 0);
 	ck_assert(d->id.resolved);
@@ -310,7 +277,7 @@ START_TEST(test_resolve_numeric)
 	daemonize_free(d);
 
 	/* A numeric uid with an entry takes the entry's primary group. */
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_ptr_nonnull(pw = getpwnam("daemon"));
 	ck_assert_int_eq(daemonize_set_user(d,
 	    tu_fmt("%lu", (unsigned long)pw->pw_uid), NULL), 0);
@@ -320,7 +287,7 @@ START_TEST(test_resolve_numeric)
 	daemonize_free(d);
 
 	/* Out of range, and the reserved (uid_t)-1. */
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, "4294967295", NULL), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
@@ -344,11 +311,11 @@ END_TEST
 
 START_TEST(test_resolve_uid_without_entry)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	uid_t u = unused_uid();
 	char *s;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	ck_assert_uint_ne(u, 0);
 	s = tu_fmt("%lu", (unsigned long)u);
 	ck_assert_int_eq(daemonize_set_user(d, s, NULL), 0);
@@ -380,9 +347,9 @@ END_TEST
 
 START_TEST(test_drop_nobody_nogroup)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	drop_to(d, "nobody", "nogroup");
 	assert_ids(NOBODY, NOGROUP);
 	ck_assert(groups_are((gid_t[]){ NOGROUP }, 1));
@@ -403,9 +370,9 @@ END_TEST
 
 START_TEST(test_drop_user_only)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	/* The primary group comes from the passwd entry, and root's group
 	 * 0 must not survive in the list. */
 	drop_to(d, "nobody", NULL);
@@ -418,11 +385,11 @@ END_TEST
 
 START_TEST(test_drop_group_only)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 	gid_t extra[2] = { 0, 4 };
 	uid_t r, e, s;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	ck_assert_int_eq(setgroups(2, extra), 0);
 	drop_to(d, NULL, "nogroup");
 	/* uids untouched, gids changed, the list cleared to the group. */
@@ -439,7 +406,7 @@ END_TEST
 
 START_TEST(test_drop_unresolved)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", NULL), 0);
 	errno = 0;
@@ -457,7 +424,7 @@ END_TEST
 static struct daemonize *
 resolved_nobody(void)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", "nogroup"), 0);
 	ck_assert_int_eq(dz_privileges_resolve(d), 0);
@@ -469,7 +436,7 @@ START_TEST(test_verify_saved_uid)
 	struct daemonize *d;
 	gid_t g = NOGROUP;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	d = resolved_nobody();
 	/* A drop that left the saved uid at 0 could go back to root. */
 	ck_assert_int_eq(setgroups(1, &g), 0);
@@ -490,7 +457,7 @@ START_TEST(test_verify_saved_gid)
 	struct daemonize *d;
 	gid_t g = NOGROUP;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	d = resolved_nobody();
 	ck_assert_int_eq(setgroups(1, &g), 0);
 	ck_assert_int_eq(setresgid(NOGROUP, NOGROUP, 0), 0);
@@ -510,7 +477,7 @@ START_TEST(test_verify_group_list)
 	struct daemonize *d;
 	gid_t g[2] = { NOGROUP, 0 };
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	d = resolved_nobody();
 	/* Root's group 0 left in the list (setgroups skipped). */
 	ck_assert_int_eq(setgroups(2, g), 0);
@@ -534,7 +501,7 @@ START_TEST(test_verify_regain_root)
 	struct daemonize *d;
 	gid_t g = NOGROUP;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	d = resolved_nobody();
 	/* Every id is the target, but CAP_SETUID survived the drop (as
 	 * with PR_SET_KEEPCAPS): only trying setuid(0) can notice. */
@@ -563,7 +530,7 @@ END_TEST
 
 START_TEST(test_verify_nothing)
 {
-	struct daemonize *d = ctx();
+	struct daemonize *d = tu_ctx("t");
 
 	ck_assert_int_eq(dz_privileges_verify(d), 0);
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", NULL), 0);
@@ -596,13 +563,13 @@ sup_remove(void)
 {
 	/* Each may already be gone (the test removes them itself). */
 	if (getpwnam(sup_user) != NULL)
-		(void)run_quiet(mkargv("/usr/sbin/userdel", sup_user,
+		(void)run_quiet(tu_argv("/usr/sbin/userdel", sup_user,
 		    NULL));
 	if (getgrnam(sup_group_a) != NULL)
-		(void)run_quiet(mkargv("/usr/sbin/groupdel",
+		(void)run_quiet(tu_argv("/usr/sbin/groupdel",
 		    sup_group_a, NULL));
 	if (getgrnam(sup_group_b) != NULL)
-		(void)run_quiet(mkargv("/usr/sbin/groupdel",
+		(void)run_quiet(tu_argv("/usr/sbin/groupdel",
 		    sup_group_b, NULL));
 }
 
@@ -635,12 +602,12 @@ START_TEST(test_drop_supplementary_groups)
 	char buf[512];
 	ssize_t n;
 
-	NEED_ROOT();
-	ck_assert_int_eq(run_quiet(mkargv("/usr/sbin/groupadd",
+	TU_NEED_ROOT();
+	ck_assert_int_eq(run_quiet(tu_argv("/usr/sbin/groupadd",
 	    sup_group_a, NULL)), 0);
-	ck_assert_int_eq(run_quiet(mkargv("/usr/sbin/groupadd",
+	ck_assert_int_eq(run_quiet(tu_argv("/usr/sbin/groupadd",
 	    sup_group_b, NULL)), 0);
-	ck_assert_int_eq(run_quiet(mkargv("/usr/sbin/useradd", "-M",
+	ck_assert_int_eq(run_quiet(tu_argv("/usr/sbin/useradd", "-M",
 	    "-N", "-g", "nogroup", "-G", tu_fmt("%s,%s", sup_group_a,
 	    sup_group_b), "-s", "/usr/sbin/nologin", sup_user, NULL)), 0);
 	ck_assert_ptr_nonnull(gr = getgrnam(sup_group_a));
@@ -702,10 +669,10 @@ START_TEST(test_not_root)
 {
 	struct daemonize *d;
 
-	NEED_ROOT();    /* to become someone else first */
+	TU_NEED_ROOT();    /* to become someone else first */
 	become_nobody();
 
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, "root", NULL), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
@@ -716,7 +683,7 @@ START_TEST(test_not_root)
 	ck_assert_ptr_null(d->id.groups);
 	daemonize_free(d);
 
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, "daemon", NULL), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
@@ -726,14 +693,14 @@ START_TEST(test_not_root)
 	daemonize_free(d);
 
 	/* Same uid, other group: still a change, still refused. */
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, "nobody", "daemon"), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
 	ck_assert_int_eq(errno, EPERM);
 	daemonize_free(d);
 
-	d = ctx();
+	d = tu_ctx("t");
 	ck_assert_int_eq(daemonize_set_user(d, NULL, "root"), 0);
 	errno = 0;
 	ck_assert_int_eq(dz_privileges_resolve(d), -1);
@@ -743,49 +710,20 @@ START_TEST(test_not_root)
 	daemonize_free(d);
 
 	/* Asking for what we already are is allowed, and verified. */
-	d = ctx();
+	d = tu_ctx("t");
 	drop_to(d, "nobody", "nogroup");
 	assert_ids(NOBODY, NOGROUP);
 	daemonize_free(d);
-	d = ctx();
+	d = tu_ctx("t");
 	drop_to(d, "65534", NULL);
 	daemonize_free(d);
-	d = ctx();
+	d = tu_ctx("t");
 	drop_to(d, NULL, "nogroup");
 	daemonize_free(d);
 }
 END_TEST
 
 /* ---- end to end with tests/helper ------------------------------------- */
-
-/* Number of live processes whose command line mentions needle. */
-static int
-procs_mentioning(const char *needle)
-{
-	struct dirent *e;
-	DIR *dir = opendir("/proc");
-	int count = 0;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		char path[300], buf[4096];
-		ssize_t n, i;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0)
-			continue;
-		for (i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		if (strstr(buf, needle) != NULL &&
-		    tu_alive((pid_t)atol(e->d_name)))
-			count++;
-	}
-	closedir(dir);
-	return count;
-}
 
 /* A helper start that must fail in the terminal with msg, leaving no
  * pidfile and no process. */
@@ -794,17 +732,18 @@ helper_fails(const char *user, const char *group, const char *msg)
 {
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/h.pid", dir);
+	char *helper = tu_private_helper(dir);
 	char **argv, out[2048];
 	int st;
 	struct stat sb;
 
 	if (user != NULL && group != NULL)
-		argv = mkargv(tu_helper(), "-p", pidfile, "-u", user, "-g",
+		argv = tu_argv(helper, "-p", pidfile, "-u", user, "-g",
 		    group, NULL);
 	else if (user != NULL)
-		argv = mkargv(tu_helper(), "-p", pidfile, "-u", user, NULL);
+		argv = tu_argv(helper, "-p", pidfile, "-u", user, NULL);
 	else
-		argv = mkargv(tu_helper(), "-p", pidfile, "-g", group, NULL);
+		argv = tu_argv(helper, "-p", pidfile, "-g", group, NULL);
 	st = tu_run(argv, out, sizeof(out), 10000);
 	ck_assert_int_ne(st, -1);
 	ck_assert(WIFEXITED(st));
@@ -812,7 +751,7 @@ helper_fails(const char *user, const char *group, const char *msg)
 	ck_assert_msg(strstr(out, msg) != NULL, "output: %s", out);
 	ck_assert_int_eq(stat(pidfile, &sb), -1);
 	ck_assert_int_eq(errno, ENOENT);
-	ck_assert_int_eq(procs_mentioning(dir), 0);
+	ck_assert_int_eq(tu_count_mentioning(dir), 0);
 }
 
 START_TEST(test_helper_unknown_user)
@@ -832,9 +771,9 @@ END_TEST
 START_TEST(test_helper_not_root)
 {
 	pid_t pid;
-	int st = -1, i;
+	int st = -1;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	/* Run the helper as nobody: it asks for root and must be refused
 	 * in the terminal. */
 	pid = fork();
@@ -845,10 +784,10 @@ START_TEST(test_helper_not_root)
 		    "user root needs root (running as uid 65534)");
 		_exit(0);
 	}
-	for (i = 0; i < 2000 && waitpid(pid, &st, WNOHANG) == 0; i++)
-		tu_msleep(10);
-	if (i == 2000)
+	if (tu_wait_child(pid, 20000, &st) == -1) {
 		tu_kill(pid);
+		st = -1;
+	}
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 END_TEST
@@ -861,11 +800,11 @@ START_TEST(test_helper_drop)
 	pid_t pid;
 	int st;
 
-	NEED_ROOT();
+	TU_NEED_ROOT();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
-	st = tu_run(mkargv(tu_helper(), "-p", pidfile,
+	st = tu_run(tu_argv(tu_private_helper(dir), "-p", pidfile,
 	    "-u", "nobody", "-g", "nogroup", "-R", report, NULL), out,
 	    sizeof(out), 10000);
 	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -952,6 +891,7 @@ privileges_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helper");
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_helper_unknown_user);
 	tcase_add_test(tc, test_helper_unknown_group);
 	tcase_add_test(tc, test_helper_not_root);

@@ -30,149 +30,13 @@
 /* Generous: under valgrind --trace-children the helper is slow. */
 #define WAIT_MS 30000
 
-static const char *const envvars[] = {
-	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
-	"SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC",
-	"SUPERVISOR_ENABLED", "XPC_SERVICE_NAME", "INVOCATION_ID",
-	"JOURNAL_STREAM", "DAEMONIZE_MODE", NULL
-};
-
-/* Runs in each test's forked process: nothing from the environment of
- * make check (or a CI service) may change the mode. */
-static void
-clean_env(void)
-{
-	int i;
-
-	for (i = 0; envvars[i] != NULL; i++)
-		ck_assert_int_eq(unsetenv(envvars[i]), 0);
-}
-
-static void
-assert_text(const struct daemonize *d, const char *frag)
-{
-	if (frag != NULL)
-		ck_assert_msg(strstr(daemonize_error(d), frag) != NULL,
-		    "\"%s\" not in \"%s\"", frag, daemonize_error(d));
-}
-
-/* What fd points at ("" when closed), in a malloc'ed string. */
-static char *
-target(int fd)
-{
-	char path[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n < 0 ? 0 : n] = '\0';
-	return strdup(buf);
-}
-
-static char *
-target_of(pid_t pid, int fd)
-{
-	char path[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n < 0 ? 0 : n] = '\0';
-	return strdup(buf);
-}
-
 static bool
 is_open(int fd)
 {
 	return fcntl(fd, F_GETFD) != -1;
 }
 
-/* Number of open fds of this process. */
-static int
-count_fds(void)
-{
-	struct dirent *e;
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
-			n++;
-	closedir(dir);
-	return n - 1;	/* the listing's own fd */
-}
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
 /* ---- end-to-end plumbing ------------------------------------------------- */
-
-/* The helper under a name of this test's own (a symlink in dir), so that
- * counting its processes is not confused by other suites running the
- * helper at the same time. */
-static char *
-own_helper(const char *dir)
-{
-	char *path = tu_fmt("%s/helper", dir);
-	char *real = realpath(tu_helper(), NULL);
-
-	ck_assert_msg(real != NULL, "%s: %s", tu_helper(), strerror(errno));
-	ck_assert_int_eq(symlink(real, path), 0);
-	free(real);
-	return path;
-}
-
-/* Processes (not zombies) with path as one of their arguments: argv[0]
- * normally, a later one under valgrind. */
-static int
-count_procs(const char *path)
-{
-	struct dirent *e;
-	DIR *dir = opendir("/proc");
-	int count = 0;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		char file[300], buf[8192];
-		ssize_t n;
-		size_t off;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(file, sizeof(file), "/proc/%s/cmdline", e->d_name);
-		if ((n = tu_read_file(file, buf, sizeof(buf))) <= 0)
-			continue;
-		for (off = 0; off < (size_t)n; off += strlen(buf + off) + 1) {
-			if (strcmp(buf + off, path) == 0) {
-				if (tu_alive((pid_t)atol(e->d_name)))
-					count++;
-				break;
-			}
-		}
-	}
-	closedir(dir);
-	return count;
-}
-
-/* Wait (bounded) until no process runs path. */
-static int
-wait_no_procs(const char *path, int timeout_ms)
-{
-	int waited;
-
-	for (waited = 0; waited < timeout_ms; waited += 10) {
-		if (count_procs(path) == 0)
-			return 0;
-		tu_msleep(10);
-	}
-	return count_procs(path) == 0 ? 0 : -1;
-}
 
 /*
  * Run the helper to completion; its exit status (asserted normal), its
@@ -184,19 +48,13 @@ static int
 run_helper(char *const argv[], char *out, size_t outlen)
 {
 	char *outfile = tu_fmt("%s.out", argv[0]);
-	pid_t pid, r = 0;
-	int status = 0, waited;
+	pid_t pid;
+	int status = 0;
 
 	(void)unlink(outfile);
 	pid = tu_spawn(argv, NULL, outfile);
 	ck_assert_int_gt(pid, 0);
-	for (waited = 0; waited < WAIT_MS; waited += 2) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
-		tu_msleep(2);
-	}
-	if (r != pid) {
+	if (tu_wait_child(pid, WAIT_MS, &status) == -1) {
 		tu_kill(pid);
 		ck_abort_msg("helper did not finish");
 	}
@@ -220,90 +78,13 @@ stop_daemon(pid_t pid)
 	}
 }
 
-/*
- * A failed assertion ends the test process at once, so a daemon it started
- * would outlive it.  Each daemon's pid goes into a file named by the
- * environment (set by the runner before the tests fork); the runner kills
- * what is still there when the test case ends.
- */
-#define REGISTRY_ENV "CHECK_STDIO_DAEMONS"
-
-static void
-registry_setup(void)
-{
-	char *dir = tu_tmpdir();
-
-	if (setenv(REGISTRY_ENV, tu_fmt("%s/pids", dir), 1) == -1)
-		abort();
-}
-
-/* Whether pid runs a helper: one of its arguments (argv[0], or a later
- * one under valgrind) names it. */
-static bool
-runs_helper(pid_t pid)
-{
-	char *cmd = tu_fmt("/proc/%ld/cmdline", (long)pid);
-	char line[8192];
-	ssize_t n = tu_read_file(cmd, line, sizeof(line));
-	size_t off;
-
-	free(cmd);
-	for (off = 0; n > 0 && off < (size_t)n; off += strlen(line + off) + 1)
-		if (strstr(line + off, "/helper") != NULL)
-			return true;
-	return false;
-}
-
-static void
-registry_teardown(void)
-{
-	const char *path = getenv(REGISTRY_ENV);
-	char buf[4096], *p, *end, *slash;
-	long pid;
-
-	if (path == NULL)
-		return;
-	if (tu_read_file(path, buf, sizeof(buf)) > 0) {
-		for (p = buf; *p != '\0'; p = end) {
-			pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			/* only if it still is one of our helpers */
-			if (pid > 0 && tu_alive((pid_t)pid)) {
-				if (runs_helper((pid_t)pid))
-					tu_kill((pid_t)pid);
-			}
-		}
-	}
-	(void)unlink(path);
-	if ((slash = strrchr(path, '/')) != NULL) {
-		*slash = '\0';
-		(void)rmdir(path);
-	}
-	(void)unsetenv(REGISTRY_ENV);
-}
-
-/* Remember pid for registry_teardown. */
-static void
-registry_add(pid_t pid)
-{
-	const char *path = getenv(REGISTRY_ENV);
-	FILE *f;
-
-	if (path == NULL || (f = fopen(path, "a")) == NULL)
-		return;
-	fprintf(f, "%ld\n", (long)pid);
-	fclose(f);
-}
-
-/* The daemon named by pidfile, asserted alive and registered. */
+/* The daemon named by pidfile, asserted alive. */
 static pid_t
 started_daemon(const char *pidfile)
 {
 	pid_t pid = tu_pidfile_pid(pidfile);
 
 	ck_assert_int_gt(pid, 0);
-	registry_add(pid);
 	ck_assert(tu_alive(pid));
 	return pid;
 }
@@ -359,12 +140,12 @@ START_TEST(test_sanitize_closed)
 	close(p[0]);
 	close(p[1]);
 	for (fd = 0; fd <= 2; fd++)
-		before[fd] = target(fd);
-	nfds = count_fds();
+		before[fd] = tu_fd_target(0, fd);
+	nfds = tu_nfds(0);
 
 	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
 	for (fd = 0; fd <= 2; fd++) {
-		char *now = target(fd);
+		char *now = tu_fd_target(0, fd);
 
 		if (mask & (1 << fd)) {
 			ck_assert_str_eq(now, "/dev/null");
@@ -379,11 +160,11 @@ START_TEST(test_sanitize_closed)
 		free(now);
 	}
 	/* exactly the closed ones were added, nothing else leaked */
-	ck_assert_int_eq(count_fds(), nfds + ((mask & 1) != 0) +
+	ck_assert_int_eq(tu_nfds(0), nfds + ((mask & 1) != 0) +
 	    ((mask & 2) != 0) + ((mask & 4) != 0));
 	/* all valid already: a no-op */
 	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
-	ck_assert_int_eq(count_fds(), nfds + ((mask & 1) != 0) +
+	ck_assert_int_eq(tu_nfds(0), nfds + ((mask & 1) != 0) +
 	    ((mask & 2) != 0) + ((mask & 4) != 0));
 	daemonize_free(d);
 }
@@ -399,7 +180,7 @@ START_TEST(test_sanitize_fails)
 
 	ck_assert_ptr_nonnull(d);
 	close(0);
-	nfds = count_fds();
+	nfds = tu_nfds(0);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
 	none = old;
 	none.rlim_cur = 0;
@@ -410,10 +191,10 @@ START_TEST(test_sanitize_fails)
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 	ck_assert_int_eq(r, -1);
 	ck_assert_int_eq(err, EMFILE);
-	assert_text(d, "stdio: /dev/null");
-	assert_text(d, strerror(EMFILE));
+	tu_assert_text(d, "stdio: /dev/null");
+	tu_assert_text(d, strerror(EMFILE));
 	ck_assert(!is_open(0));
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	daemonize_free(d);
 }
 END_TEST
@@ -431,17 +212,17 @@ START_TEST(test_start_fd1_closed_supervised)
 	close(1);
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert_int_ge(d->pidfile.fd, 3);
-	t = target(1);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, "/dev/null");
 	free(t);
-	t = target(d->pidfile.fd);
+	t = tu_fd_target(0, d->pidfile.fd);
 	ck_assert_str_eq(t, pidfile);
 	free(t);
 	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)getpid()));
 	ck_assert(tu_lock_held(pidfile));
 	ck_assert_int_eq(daemonize_stop(d), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert(!tu_exists(pidfile));
 	daemonize_free(d);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -471,10 +252,10 @@ START_TEST(test_redirect_devnull)
 
 	ck_assert_ptr_nonnull(d);
 	stdio_on_pipe();
-	nfds = count_fds();
+	nfds = tu_nfds(0);
 	ck_assert_int_eq(dz_stdio_redirect(d), 0);
 	for (fd = 0; fd <= 2; fd++) {
-		char *t = target(fd);
+		char *t = tu_fd_target(0, fd);
 
 		ck_assert_str_eq(t, "/dev/null");
 		ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
@@ -482,7 +263,7 @@ START_TEST(test_redirect_devnull)
 	}
 	ck_assert_int_eq(fcntl(0, F_GETFL) & O_ACCMODE, O_RDONLY);
 	ck_assert_int_eq(fcntl(1, F_GETFL) & O_ACCMODE, O_WRONLY);
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	daemonize_free(d);
 }
 END_TEST
@@ -502,19 +283,19 @@ START_TEST(test_redirect_log)
 	close(fd);
 	ck_assert_int_eq(daemonize_set_output(d, log), 0);
 	stdio_on_pipe();
-	nfds = count_fds();
+	nfds = tu_nfds(0);
 	ck_assert_int_eq(dz_stdio_redirect(d), 0);
-	t = target(0);
+	t = tu_fd_target(0, 0);
 	ck_assert_str_eq(t, "/dev/null");
 	free(t);
 	for (fd = 1; fd <= 2; fd++) {
-		t = target(fd);
+		t = tu_fd_target(0, fd);
 		ck_assert_str_eq(t, log);
 		free(t);
 		ck_assert(fcntl(fd, F_GETFL) & O_APPEND);
 		ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
 	}
-	ck_assert_int_eq(count_fds(), nfds);
+	ck_assert_int_eq(tu_nfds(0), nfds);
 	ck_assert_int_eq(write(1, "one\n", 4), 4);
 	ck_assert_int_eq(write(2, "two\n", 4), 4);
 	ck_assert_int_eq(tu_read_file(log, buf, sizeof(buf)), 12);
@@ -545,22 +326,22 @@ START_TEST(test_redirect_unwritable)
 	ck_assert_int_eq(daemonize_set_output(d, log), 0);
 	stdio_on_pipe();
 	for (fd = 0; fd <= 2; fd++)
-		before[fd] = target(fd);
-	nfds = count_fds();
+		before[fd] = tu_fd_target(0, fd);
+	nfds = tu_nfds(0);
 	errno = 0;
 	ck_assert_int_eq(dz_stdio_redirect(d), -1);
 	ck_assert_int_eq(errno, err);
-	assert_text(d, "stdio: ");
-	assert_text(d, log);
-	assert_text(d, strerror(err));
+	tu_assert_text(d, "stdio: ");
+	tu_assert_text(d, log);
+	tu_assert_text(d, strerror(err));
 	for (fd = 0; fd <= 2; fd++) {
-		char *t = target(fd);
+		char *t = tu_fd_target(0, fd);
 
 		ck_assert_str_eq(t, before[fd]);
 		free(t);
 	}
-	ck_assert_int_eq(count_fds(), nfds);
-	ck_assert(!exists(tu_fmt("%s/missing", dir)));
+	ck_assert_int_eq(tu_nfds(0), nfds);
+	ck_assert(!tu_exists(tu_fmt("%s/missing", dir)));
 	daemonize_free(d);
 	rm_tree(dir);
 }
@@ -579,7 +360,7 @@ START_TEST(test_reopen_noop)
 	ck_assert_int_eq(daemonize_reopen_output(NULL), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	stdio_on_pipe();
-	before = target(1);
+	before = tu_fd_target(0, 1);
 	ck_assert_int_eq(daemonize_set_output(d, log), 0);
 	/* not started */
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
@@ -587,10 +368,10 @@ START_TEST(test_reopen_noop)
 	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	t = target(1);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, before);
 	free(t);
-	ck_assert(!exists(log));
+	ck_assert(!tu_exists(log));
 	daemonize_free(d);
 
 	/* supervised: stdout belongs to the supervisor */
@@ -601,10 +382,10 @@ START_TEST(test_reopen_noop)
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_SUPERVISED);
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	t = target(1);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, before);
 	free(t);
-	ck_assert(!exists(log));
+	ck_assert(!tu_exists(log));
 	daemonize_free(d);
 
 	/* background without a log file: /dev/null needs no reopening */
@@ -612,14 +393,14 @@ START_TEST(test_reopen_noop)
 	ck_assert_ptr_nonnull(d);
 	d->mode = DAEMONIZE_MODE_BACKGROUND;
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	t = target(1);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, before);
 	free(t);
 	/* the original process of a background start */
 	ck_assert_int_eq(daemonize_set_output(d, log), 0);
 	d->is_parent = true;
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	ck_assert(!exists(log));
+	ck_assert(!tu_exists(log));
 	daemonize_free(d);
 	rm_tree(dir);
 }
@@ -640,7 +421,7 @@ START_TEST(test_reopen_unit)
 	d->mode = DAEMONIZE_MODE_BACKGROUND;
 	stdio_on_pipe();
 	ck_assert_int_eq(dz_stdio_redirect(d), 0);
-	nfds = count_fds();
+	nfds = tu_nfds(0);
 	/* buffered lines belong to the file they were written for */
 	ck_assert_int_ge(printf("a\n"), 0);
 	ck_assert_int_eq(rename(log, old), 0);
@@ -649,11 +430,11 @@ START_TEST(test_reopen_unit)
 	ck_assert_int_ge(printf("c\n"), 0);
 	ck_assert_int_eq(fflush(stdout), 0);
 	ck_assert_int_eq(write(2, "d\n", 2), 2);
-	ck_assert_int_eq(count_fds(), nfds);
-	t = target(1);
+	ck_assert_int_eq(tu_nfds(0), nfds);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, log);
 	free(t);
-	t = target(2);
+	t = tu_fd_target(0, 2);
 	ck_assert_str_eq(t, log);
 	free(t);
 	ck_assert_int_ge(tu_read_file(old, buf, sizeof(buf)), 0);
@@ -667,11 +448,11 @@ START_TEST(test_reopen_unit)
 	errno = 0;
 	ck_assert_int_eq(daemonize_reopen_output(d), -1);
 	ck_assert_int_eq(errno, EISDIR);
-	assert_text(d, "stdio: reopen ");
-	assert_text(d, log);
-	assert_text(d, strerror(EISDIR));
-	ck_assert_int_eq(count_fds(), nfds);
-	t = target(1);
+	tu_assert_text(d, "stdio: reopen ");
+	tu_assert_text(d, log);
+	tu_assert_text(d, strerror(EISDIR));
+	ck_assert_int_eq(tu_nfds(0), nfds);
+	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, old);
 	free(t);
 	ck_assert_int_ge(printf("e\n"), 0);
@@ -688,7 +469,7 @@ END_TEST
 /* Background without -o: all of 0-2 on /dev/null. */
 START_TEST(test_e2e_devnull)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
 	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report, NULL };
 	char out[4096];
@@ -704,8 +485,8 @@ START_TEST(test_e2e_devnull)
 	ck_assert_str_eq(tu_report_get(report, "mode"),
 	    tu_fmt("%d", DAEMONIZE_MODE_BACKGROUND));
 	stop_daemon(pid);
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
 	rm_tree(dir);
 }
 END_TEST
@@ -713,7 +494,7 @@ END_TEST
 /* Background with -o LOG: 0 on /dev/null, 1 and 2 appended to LOG. */
 START_TEST(test_e2e_log)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
 	char *log = tu_fmt("%s/h.log", dir);
 	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report,
@@ -738,8 +519,8 @@ START_TEST(test_e2e_log)
 	stop_daemon(pid);
 	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "earlier run\nhup 1\nterm\n");
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
 	rm_tree(dir);
 }
 END_TEST
@@ -749,7 +530,7 @@ END_TEST
  * path is a directory). */
 START_TEST(test_e2e_unwritable_log)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir);
 	char *log = _i == 0 ? tu_fmt("%s/missing/h.log", dir) :
 	    tu_fmt("%s/logdir", dir);
@@ -763,10 +544,10 @@ START_TEST(test_e2e_unwritable_log)
 	ck_assert_msg(strstr(out, "helper: stdio: ") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, log) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, reason) != NULL, "%s", out);
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
 	ck_assert(!tu_lock_held(pidfile));
-	ck_assert(!exists(tu_fmt("%s/missing", dir)));
+	ck_assert(!tu_exists(tu_fmt("%s/missing", dir)));
 	rm_tree(dir);
 }
 END_TEST
@@ -777,7 +558,7 @@ END_TEST
  * the daemon is inspected through /proc. */
 START_TEST(test_e2e_fd1_closed)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir), *err = tu_fmt("%s/err", dir);
 	char buf[4096], *t;
 	pid_t child, pid, r;
@@ -811,20 +592,20 @@ START_TEST(test_e2e_fd1_closed)
 	ck_assert(tu_lock_held(pidfile));
 	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)pid));
-	t = target_of(pid, 1);
+	t = tu_fd_target(pid, 1);
 	ck_assert_str_eq(t, "/dev/null");
 	free(t);
 	/* the daemon holds the pidfile above 2 */
 	for (fd = 0; fd < 64; fd++) {
-		t = target_of(pid, fd);
+		t = tu_fd_target(pid, fd);
 		if (strcmp(t, pidfile) == 0)
 			pidfile_fd = fd;
 		free(t);
 	}
 	ck_assert_int_ge(pidfile_fd, 3);
 	stop_daemon(pid);
-	ck_assert(!exists(pidfile));
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
 	rm_tree(dir);
 }
 END_TEST
@@ -856,7 +637,7 @@ check_lines(const char *text)
  * file with that name, losing and repeating nothing. */
 START_TEST(test_e2e_rotate)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir);
 	char *log = tu_fmt("%s/h.log", dir), *old = tu_fmt("%s/h.log.1", dir);
 	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, "-L", NULL };
@@ -892,8 +673,8 @@ START_TEST(test_e2e_rotate)
 	snprintf(all, sizeof(all), "%s%s", a, b);
 	n = check_lines(all);
 	ck_assert_int_ge(n, n1 + 5);
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
 	rm_tree(dir);
 }
 END_TEST
@@ -902,7 +683,7 @@ END_TEST
  * writing to the file it has, and says why there. */
 START_TEST(test_e2e_reopen_fails)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir);
 	char *log = tu_fmt("%s/h.log", dir), *old = tu_fmt("%s/h.log.1", dir);
 	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, "-L", NULL };
@@ -939,8 +720,8 @@ START_TEST(test_e2e_reopen_fails)
 	while ((e = readdir(dp)) != NULL)
 		ck_assert_msg(e->d_name[0] == '.', "%s in %s", e->d_name, log);
 	closedir(dp);
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
-	ck_assert(!exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
 	rm_tree(dir);
 }
 END_TEST
@@ -949,7 +730,7 @@ END_TEST
  * started in, also for the reopen after the daemon moved to "/". */
 START_TEST(test_e2e_relative_paths)
 {
-	char *dir = tu_tmpdir(), *helper = own_helper(dir);
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *argv[] = { helper, "-d", "-p", "rel.pid", "-o", "rel.log",
 	    "-R", "report", NULL };
 	char *log = tu_fmt("%s/rel.log", dir), *pidfile = tu_fmt("%s/rel.pid",
@@ -969,12 +750,12 @@ START_TEST(test_e2e_relative_paths)
 	ck_assert_int_eq(rename(log, tu_fmt("%s.1", log)), 0);
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
 	ck_assert_int_eq(tu_wait_contains(log, "hup 1\n", WAIT_MS), 0);
-	ck_assert(!exists("/rel.log"));
+	ck_assert(!tu_exists("/rel.log"));
 	stop_daemon(pid);
 	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "hup 1\nterm\n");
-	ck_assert(!exists(pidfile));
-	ck_assert_int_eq(wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
 	rm_tree(dir);
 }
 END_TEST
@@ -1016,7 +797,7 @@ stdio_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("sanitize");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
 	tcase_add_loop_test(tc, test_sanitize_closed, 0,
 	    (int)(sizeof(closed_sets) / sizeof(closed_sets[0])));
 	tcase_add_test(tc, test_sanitize_fails);
@@ -1024,7 +805,7 @@ stdio_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redirect");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
 	tcase_add_test(tc, test_redirect_devnull);
 	tcase_add_test(tc, test_redirect_log);
 	tcase_add_loop_test(tc, test_redirect_unwritable, 0, 2);
@@ -1033,8 +814,8 @@ stdio_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("end-to-end");
-	tcase_add_checked_fixture(tc, clean_env, NULL);
-	tcase_add_unchecked_fixture(tc, registry_setup, registry_teardown);
+	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_e2e_devnull);
 	tcase_add_test(tc, test_e2e_log);
 	tcase_add_loop_test(tc, test_e2e_unwritable_log, 0, 2);

@@ -23,41 +23,11 @@
 
 #include "testutil.h"
 
-/* Every variable detection looks at, plus the hints that must not count. */
-static const char *const markers[] = {
-	"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "SYSTEMD_EXEC_PID",
-	"WATCHDOG_PID", "WATCHDOG_USEC", "NOTIFY_SOCKET", "SUPERVISOR_ENABLED",
-	"XPC_SERVICE_NAME", "INVOCATION_ID", "JOURNAL_STREAM", "DAEMONIZE_MODE",
-	NULL
-};
-
-/* A clean slate: no marker in the environment and stdin on /dev/null
- * (make check may run us with stdin on a socket). */
-static void
-clean_env(void)
-{
-	int i, fd;
-
-	for (i = 0; markers[i] != NULL; i++)
-		ck_assert_int_eq(unsetenv(markers[i]), 0);
-	fd = open("/dev/null", O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(dup2(fd, 0), 0);
-	if (fd != 0)
-		close(fd);
-}
-
-static char *
-pidstr(pid_t pid)
-{
-	return tu_fmt("%ld", (long)pid);
-}
-
 /* A pid that is not ours (and need not exist). */
 static char *
 otherpid(void)
 {
-	return pidstr(getpid() == 2 ? 3 : getpid() + 1);
+	return tu_pidstr(getpid() == 2 ? 3 : getpid() + 1);
 }
 
 static struct daemonize *
@@ -95,7 +65,7 @@ assert_detect(const char *supervisor, const char *marker)
 
 START_TEST(test_none)
 {
-	clean_env();
+	tu_clean_slate();
 	assert_detect(NULL, NULL);
 }
 END_TEST
@@ -103,7 +73,7 @@ END_TEST
 /* Both leak into login shells of a systemd session: hints only. */
 START_TEST(test_hints_only)
 {
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(setenv("INVOCATION_ID",
 	    "0123456789abcdef0123456789abcdef", 1), 0);
 	ck_assert_int_eq(setenv("JOURNAL_STREAM", "8:12345", 1), 0);
@@ -121,11 +91,11 @@ START_TEST(test_pid_marker)
 {
 	const char *name = pid_markers[_i];
 
-	clean_env();
-	ck_assert_int_eq(setenv(name, pidstr(getpid()), 1), 0);
+	tu_clean_slate();
+	ck_assert_int_eq(setenv(name, tu_pidstr(getpid()), 1), 0);
 	assert_detect("systemd", name);
 	/* detection consumed nothing */
-	ck_assert_str_eq(getenv(name), pidstr(getpid()));
+	ck_assert_str_eq(getenv(name), tu_pidstr(getpid()));
 
 	ck_assert_int_eq(setenv(name, otherpid(), 1), 0);
 	assert_detect(NULL, NULL);
@@ -142,7 +112,7 @@ END_TEST
 
 START_TEST(test_notify_socket_marker)
 {
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1), 0);
 	assert_detect("systemd", "NOTIFY_SOCKET");
 	ck_assert_str_eq(getenv("NOTIFY_SOCKET"), "/run/systemd/notify");
@@ -153,7 +123,7 @@ END_TEST
 
 START_TEST(test_supervisord_marker)
 {
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(setenv("SUPERVISOR_ENABLED", "1", 1), 0);
 	assert_detect("supervisord", "SUPERVISOR_ENABLED");
 	ck_assert_int_eq(setenv("SUPERVISOR_ENABLED", "", 1), 0);
@@ -165,7 +135,7 @@ START_TEST(test_stdin_socket_marker)
 {
 	int sv[2];
 
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(dup2(sv[0], 0), 0);
 	assert_detect("inetd", "stdin is a socket");
@@ -180,7 +150,7 @@ END_TEST
  * XPC_SERVICE_NAME is never launchd.  "0" and "" never are. */
 START_TEST(test_xpc_not_launchd)
 {
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_ne(getppid(), 1);
 	ck_assert_int_eq(setenv("XPC_SERVICE_NAME", "com.example.sup", 1), 0);
 	assert_detect(NULL, NULL);
@@ -202,7 +172,7 @@ START_TEST(test_xpc_launchd)
 	pid_t pid;
 	ssize_t n;
 
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(pipe(p), 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -246,7 +216,7 @@ START_TEST(test_pid1)
 	int status;
 	pid_t pid;
 
-	clean_env();
+	tu_clean_slate();
 	if (unshare(CLONE_NEWPID) == -1) {
 		fprintf(stderr, "test_pid1: unshare: %s: skipped\n",
 		    strerror(errno));
@@ -280,18 +250,18 @@ START_TEST(test_order)
 {
 	int sv[2];
 
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(dup2(sv[0], 0), 0);
 	ck_assert_int_eq(setenv("SUPERVISOR_ENABLED", "1", 1), 0);
 	assert_detect("supervisord", "SUPERVISOR_ENABLED");
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "@x", 1), 0);
 	assert_detect("systemd", "NOTIFY_SOCKET");
-	ck_assert_int_eq(setenv("WATCHDOG_PID", pidstr(getpid()), 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_PID", tu_pidstr(getpid()), 1), 0);
 	assert_detect("systemd", "WATCHDOG_PID");
-	ck_assert_int_eq(setenv("SYSTEMD_EXEC_PID", pidstr(getpid()), 1), 0);
+	ck_assert_int_eq(setenv("SYSTEMD_EXEC_PID", tu_pidstr(getpid()), 1), 0);
 	assert_detect("systemd", "SYSTEMD_EXEC_PID");
-	ck_assert_int_eq(setenv("LISTEN_PID", pidstr(getpid()), 1), 0);
+	ck_assert_int_eq(setenv("LISTEN_PID", tu_pidstr(getpid()), 1), 0);
 	assert_detect("systemd", "LISTEN_PID");
 }
 END_TEST
@@ -304,8 +274,8 @@ START_TEST(test_listen_before_start)
 	struct daemonize *d;
 	const char *marker;
 
-	clean_env();
-	ck_assert_int_eq(setenv("LISTEN_PID", pidstr(getpid()), 1), 0);
+	tu_clean_slate();
+	ck_assert_int_eq(setenv("LISTEN_PID", tu_pidstr(getpid()), 1), 0);
 	ck_assert_int_eq(setenv("LISTEN_FDS", "0", 1), 0);
 	d = daemonize_new("sup");
 	ck_assert_int_eq(daemonize_listen_fds(d, NULL, NULL), 0);
@@ -351,7 +321,7 @@ choose(unsigned int flags, int expect_mode, const char *supervisor,
 
 START_TEST(test_env_mode)
 {
-	clean_env();
+	tu_clean_slate();
 	/* foreground means "never detach", not the debug mode */
 	ck_assert_int_eq(setenv("DAEMONIZE_MODE", "foreground", 1), 0);
 	daemonize_free(choose(0, DAEMONIZE_MODE_SUPERVISED, "forced",
@@ -381,7 +351,7 @@ START_TEST(test_env_mode_bad)
 	struct daemonize *d;
 	size_t i;
 
-	clean_env();
+	tu_clean_slate();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(setenv("DAEMONIZE_MODE", bad[i], 1), 0);
 		d = daemonize_new("sup");
@@ -410,7 +380,7 @@ START_TEST(test_flags)
 {
 	struct daemonize *d;
 
-	clean_env();
+	tu_clean_slate();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "/run/x", 1), 0);
 	ck_assert_int_eq(setenv("DAEMONIZE_MODE", "foreground", 1), 0);
 	daemonize_free(choose(DAEMONIZE_DETACH, DAEMONIZE_MODE_BACKGROUND,
@@ -440,7 +410,7 @@ START_TEST(test_public_supervisor)
 	struct daemonize *d;
 	const char *marker = "junk";
 
-	clean_env();
+	tu_clean_slate();
 	errno = 0;
 	ck_assert_ptr_null(daemonize_supervisor(NULL, &marker));
 	ck_assert_int_eq(errno, EINVAL);
@@ -473,53 +443,6 @@ END_TEST
 
 /* ---- end to end, through tests/helper ------------------------------------ */
 
-/*
- * Each test runs the helper under a name of its own, "helper-sup-<pid of
- * the Check runner>", so that after the test case the runner can kill
- * any daemon a failed test left behind: Check's fork mode ends a failed
- * test with _exit() and kills its process group, but a detached daemon
- * has a session of its own.  A test that ends well has waited for its
- * processes itself, and then this finds nothing.
- */
-static void
-kill_leftovers(void)
-{
-	char *suffix = tu_fmt("/helper-sup-%ld", (long)getpid());
-	char path[300], buf[4096];
-	struct dirent *e;
-	size_t n, m;
-	DIR *dir;
-
-	if ((dir = opendir("/proc")) == NULL)
-		return;
-	m = strlen(suffix);
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if (tu_read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		n = strlen(buf);
-		if (n >= m && strcmp(buf + n - m, suffix) == 0)
-			tu_kill((pid_t)atol(e->d_name));
-	}
-	closedir(dir);
-}
-
-
-
-/* A private name for the helper, so that counting its processes sees
- * only ours while other suites run theirs. */
-static char *
-private_helper(const char *dir)
-{
-	char *path = tu_fmt("%s/helper-sup-%ld", dir,
-	    (long)getppid());
-
-	ck_assert_int_eq(symlink(tu_helper(), path), 0);
-	return path;
-}
-
 /* INVOCATION_ID alone does not suppress the fork. */
 START_TEST(test_e2e_hints_fork)
 {
@@ -529,11 +452,11 @@ START_TEST(test_e2e_hints_fork)
 	pid_t pid;
 	int status;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	{
 		char *argv[] = { helper, "-p", pidfile, "-R", report, NULL };
 		char *env[] = { "INVOCATION_ID=0123456789abcdef",
@@ -564,12 +487,12 @@ START_TEST(test_e2e_env_foreground)
 	pid_t pid;
 	int status;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
 	report = tu_fmt("%s/report", dir);
 	out = tu_fmt("%s/out", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	{
 		char *argv[] = { helper, "-p", pidfile, "-R", report, NULL };
 		char *env[] = { "DAEMONIZE_MODE=foreground",
@@ -584,7 +507,7 @@ START_TEST(test_e2e_env_foreground)
 	}
 	v = tu_report_get(report, "pid");
 	ck_assert_ptr_nonnull(v);
-	ck_assert_str_eq(v, pidstr(pid));
+	ck_assert_str_eq(v, tu_pidstr(pid));
 	ck_assert_str_eq(tu_report_get(report, "mode"),
 	    tu_fmt("%d", DAEMONIZE_MODE_SUPERVISED));
 	ck_assert_str_eq(tu_report_get(report, "supervisor"), "forced");
@@ -607,10 +530,10 @@ START_TEST(test_e2e_env_bad)
 	char out[4096];
 	int status;
 
-	clean_env();
+	tu_clean_slate();
 	dir = tu_tmpdir();
 	pidfile = tu_fmt("%s/h.pid", dir);
-	helper = private_helper(dir);
+	helper = tu_private_helper(dir);
 	{
 		char *argv[] = { helper, "-p", pidfile, NULL };
 		char *env[] = { "DAEMONIZE_MODE=xyz", NULL };
@@ -655,7 +578,7 @@ supervisor_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("end to end");
-	tcase_add_unchecked_fixture(tc, NULL, kill_leftovers);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_e2e_hints_fork);
 	tcase_add_test(tc, test_e2e_env_foreground);

@@ -4,8 +4,11 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,12 +17,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
+#include "daemonize.h"
 #include "testutil.h"
 
 const char *
@@ -123,8 +130,8 @@ tu_tmpdir(void)
 	return t;
 }
 
-static long long
-now_ms(void)
+long long
+tu_now_ms(void)
 {
 	struct timespec ts;
 
@@ -225,7 +232,7 @@ tu_run_env(char *const argv[], char *const env[], char *out, size_t outlen,
 int
 tu_wait_child(pid_t pid, int timeout_ms, int *status)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tu_now_ms() + timeout_ms;
 	pid_t r;
 
 	for (;;) {
@@ -234,7 +241,7 @@ tu_wait_child(pid_t pid, int timeout_ms, int *status)
 			return 0;
 		if (r == -1 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline)
+		if (tu_now_ms() >= deadline)
 			return -1;
 		tu_msleep(2);
 	}
@@ -266,10 +273,10 @@ tu_alive(pid_t pid)
 int
 tu_wait_gone(pid_t pid, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tu_now_ms() + timeout_ms;
 
 	while (tu_alive(pid)) {
-		if (now_ms() >= deadline)
+		if (tu_now_ms() >= deadline)
 			return -1;
 		tu_msleep(5);
 	}
@@ -314,14 +321,14 @@ tu_read_file(const char *path, char *buf, size_t len)
 int
 tu_wait_contains(const char *path, const char *needle, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tu_now_ms() + timeout_ms;
 	static char buf[1 << 20];
 
 	for (;;) {
 		if (tu_read_file(path, buf, sizeof(buf)) >= 0 &&
 		    strstr(buf, needle) != NULL)
 			return 0;
-		if (now_ms() >= deadline)
+		if (tu_now_ms() >= deadline)
 			return -1;
 		tu_msleep(5);
 	}
@@ -381,8 +388,13 @@ tu_lock_held(const char *path)
 	return held;
 }
 
-int
-tu_count_procs(const char *argv0)
+/*
+ * Call fn(pid, args, n, arg) for every process but ours, args its command
+ * line (n bytes, NUL-separated arguments); fn returns 1 to count the
+ * process.  The number counted, or -1 when /proc cannot be read.
+ */
+static int
+scan_procs(int (*fn)(pid_t, char *, ssize_t, const void *), const void *arg)
 {
 	struct dirent *e;
 	DIR *dir = opendir("/proc");
@@ -394,20 +406,331 @@ tu_count_procs(const char *argv0)
 		char path[300], buf[PATH_MAX];
 		ssize_t n;
 
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		n = tu_read_file(path, buf, sizeof(buf));
-		/* Any argument, not only argv[0]: under valgrind argv[0] is
-		 * valgrind itself. */
-		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
-			if (strcmp(buf + i, argv0) == 0) {
-				if (tu_alive((pid_t)atol(e->d_name)))
-					count++;
-				break;
-			}
-		}
+		if ((n = tu_read_file(path, buf, sizeof(buf))) <= 0 ||
+		    atol(e->d_name) == (long)getpid())
+			continue;
+		count += fn((pid_t)atol(e->d_name), buf, n, arg);
 	}
 	closedir(dir);
 	return count;
+}
+
+/* Any argument, not only argv[0]: under valgrind argv[0] is valgrind
+ * itself. */
+static int
+has_arg(pid_t pid, char *args, ssize_t n, const void *arg)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i += (ssize_t)strlen(args + i) + 1)
+		if (strcmp(args + i, arg) == 0)
+			return tu_alive(pid);
+	return 0;
+}
+
+int
+tu_count_procs(const char *argv0)
+{
+	return scan_procs(has_arg, argv0);
+}
+
+static int
+mentions(pid_t pid, char *args, ssize_t n, const void *needle)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i++)
+		if (args[i] == '\0')
+			args[i] = ' ';
+	return strstr(args, needle) != NULL && tu_alive(pid);
+}
+
+int
+tu_count_mentioning(const char *needle)
+{
+	return scan_procs(mentions, needle);
+}
+
+/* ---- private links and leftovers ---------------------------------------- */
+
+/* The pid of the suite's runner: taken before main, so a forked test
+ * sees the same value as the runner. */
+static pid_t runner_pid;
+
+__attribute__((constructor)) static void
+record_runner(void)
+{
+	runner_pid = getpid();
+}
+
+/* "-run<R>": how every private link of this runner ends. */
+static const char *
+private_suffix(void)
+{
+	static char suffix[32];
+
+	snprintf(suffix, sizeof(suffix), "-run%ld", (long)runner_pid);
+	return suffix;
+}
+
+char *
+tu_private_link(const char *dir, const char *target, const char *name)
+{
+	char *path = tu_fmt("%s/%s%s", dir, name, private_suffix());
+	char *real = realpath(target, NULL);
+
+	ck_assert_msg(real != NULL, "%s: %s", target, strerror(errno));
+	ck_assert_msg(symlink(real, path) == 0, "symlink %s: %s", path,
+	    strerror(errno));
+	free(real);
+	return path;
+}
+
+char *
+tu_private_helper(const char *dir)
+{
+	return tu_private_link(dir, tu_helper(), "helper");
+}
+
+/* Whether an argument names a private link of this runner: a path whose
+ * last component ends with the suffix. */
+static bool
+is_private(const char *arg, const char *suffix)
+{
+	size_t n = strlen(arg), m = strlen(suffix);
+	const char *slash = strrchr(arg, '/');
+
+	return slash != NULL && n > m && (size_t)(slash - arg) < n - m &&
+	    strcmp(arg + n - m, suffix) == 0;
+}
+
+static int
+kill_private(pid_t pid, char *args, ssize_t n, const void *suffix)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i += (ssize_t)strlen(args + i) + 1) {
+		if (!is_private(args + i, suffix))
+			continue;
+		if (!tu_alive(pid))
+			return 0;
+		fprintf(stderr, "killing leftover %s, pid %ld\n", args + i,
+		    (long)pid);
+		tu_kill(pid);
+		return 1;
+	}
+	return 0;
+}
+
+void
+tu_kill_leftovers(void)
+{
+	(void)scan_procs(kill_private, private_suffix());
+}
+
+int
+tu_wait_no_procs(const char *path, int timeout_ms)
+{
+	long long deadline = tu_now_ms() + timeout_ms;
+	int n;
+
+	for (;;) {
+		if ((n = tu_count_procs(path)) == 0)
+			return 0;
+		if (tu_now_ms() >= deadline)
+			return n;
+		tu_msleep(10);
+	}
+}
+
+/* ---- small things many suites need ------------------------------------- */
+
+char **
+tu_argv(const char *first, ...)
+{
+	char **argv = calloc(32, sizeof(*argv));
+	const char *a;
+	va_list ap;
+	int i = 0;
+
+	if (argv == NULL)
+		abort();
+	va_start(ap, first);
+	for (a = first; a != NULL; a = va_arg(ap, const char *)) {
+		/* A longer list is a mistake in the test, not a case. */
+		if (i == 31)
+			abort();
+		argv[i++] = (char *)a;
+	}
+	va_end(ap);
+	return argv;
+}
+
+struct daemonize *
+tu_ctx(const char *name)
+{
+	struct daemonize *d = daemonize_new(name);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+void
+tu_assert_text(const struct daemonize *d, const char *frag)
+{
+	if (frag != NULL)
+		ck_assert_msg(strstr(daemonize_error(d), frag) != NULL,
+		    "\"%s\" not in \"%s\"", frag, daemonize_error(d));
+}
+
+const char *const tu_supervisor_vars[] = {
+	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+	"SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC",
+	"SUPERVISOR_ENABLED", "XPC_SERVICE_NAME", "INVOCATION_ID",
+	"JOURNAL_STREAM", "DAEMONIZE_MODE", NULL
+};
+
+void
+tu_clean_env(void)
+{
+	int i;
+
+	for (i = 0; tu_supervisor_vars[i] != NULL; i++)
+		ck_assert_int_eq(unsetenv(tu_supervisor_vars[i]), 0);
+}
+
+void
+tu_stdin_null(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 0), 0);
+	if (fd != 0)
+		close(fd);
+}
+
+void
+tu_clean_slate(void)
+{
+	tu_clean_env();
+	tu_stdin_null();
+}
+
+char **
+tu_clean_envv(const char *first, ...)
+{
+	size_t nvars = sizeof(tu_supervisor_vars) /
+	    sizeof(tu_supervisor_vars[0]) - 1;
+	char **env = calloc(nvars + 32, sizeof(*env));
+	const char *a;
+	va_list ap;
+	size_t i;
+
+	if (env == NULL)
+		abort();
+	for (i = 0; i < nvars; i++)
+		env[i] = (char *)tu_supervisor_vars[i];
+	va_start(ap, first);
+	for (a = first; a != NULL; a = va_arg(ap, const char *)) {
+		if (i == nvars + 31)
+			abort();
+		env[i++] = (char *)a;
+	}
+	va_end(ap);
+	return env;
+}
+
+void
+tu_touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+bool
+tu_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+char *
+tu_fd_target(pid_t pid, int fd)
+{
+	char path[64], buf[PATH_MAX];
+	ssize_t n;
+	char *s;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid,
+		    fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	if ((s = strdup(buf)) == NULL)
+		abort();
+	return s;
+}
+
+int
+tu_nfds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/fd");
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	dir = opendir(path);
+	ck_assert_msg(dir != NULL, "%s: %s", path, strerror(errno));
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+			n++;
+	closedir(dir);
+	/* Our own listing holds one fd of its own. */
+	return pid == 0 ? n - 1 : n;
+}
+
+int
+tu_child_status(pid_t pid, int timeout_ms)
+{
+	int status;
+
+	return tu_wait_child(pid, timeout_ms, &status) == 0 ? status : -1;
+}
+
+int
+tu_free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+char *
+tu_pidstr(pid_t pid)
+{
+	return tu_fmt("%ld", (long)pid);
 }

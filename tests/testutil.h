@@ -35,6 +35,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+struct daemonize;
 
 /* Absolute paths of the build and source trees (from the environment set
  * by make check, or "." when run by hand). */
@@ -94,10 +98,103 @@ bool tu_lock_held(const char *path);
 /* Wait until file content contains needle; 0 or -1 after timeout_ms. */
 int tu_wait_contains(const char *path, const char *needle, int timeout_ms);
 /* Number of live processes with argv0 as one of their arguments; used to
- * assert that nothing was left behind (give each test its own path, e.g.
- * a symlink to the helper in its temp dir, as suites run in parallel). */
+ * assert that nothing was left behind (give each test its own path, a
+ * private link in its temp dir, see below, as suites run in parallel). */
 int tu_count_procs(const char *argv0);
+/* Number of live processes whose command line (arguments joined by
+ * spaces) contains needle, e.g. a test's temp dir. */
+int tu_count_mentioning(const char *needle);
 /* Sleep ms milliseconds. */
 void tu_msleep(int ms);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long tu_now_ms(void);
+
+/*
+ * Daemons a failed test leaves behind.  Check's fork mode ends a failed
+ * test with _exit() and kills the test's process group, but a detached
+ * daemon has a session of its own and would outlive the test, the suite
+ * and make check.  So every program a test starts that may become a
+ * daemon (the helper, echod) is run through a private link: a symlink
+ * "<dir>/<name>-run<R>" to the real binary, R the pid of the suite's
+ * runner (recorded when the suite program starts, so it is the same in
+ * the runner and in every forked test).  Then:
+ *   - tu_kill_leftovers, the teardown of an unchecked fixture
+ *     (tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers)), runs
+ *     in the runner after the test case and SIGKILLs every process that
+ *     has a private link of this runner among its arguments (argv[0], or
+ *     a later one under valgrind).  A test that ended well has stopped
+ *     its daemons itself, and then it finds nothing.  Suites running in
+ *     parallel have other runner pids, so it never touches theirs.
+ *   - tu_count_procs(link) and tu_wait_no_procs(link, ms) see only the
+ *     processes of one test (its link is in its own temp dir): the
+ *     "nothing left running" assertions.
+ */
+/* Symlink target (made absolute) as "<dir>/<name>-run<R>"; the link's
+ * path, malloc'ed.  Asserts (Check) that it worked. */
+char *tu_private_link(const char *dir, const char *target, const char *name);
+/* tu_private_link(dir, tu_helper(), "helper"). */
+char *tu_private_helper(const char *dir);
+/* SIGKILL (and wait for, bounded) every process running a private link
+ * of this runner, saying so on stderr; for an unchecked teardown. */
+void tu_kill_leftovers(void);
+/* Wait until no live process has path among its arguments; 0, or how
+ * many are still there after timeout_ms. */
+int tu_wait_no_procs(const char *path, int timeout_ms);
+
+/* ---- small things many suites need ------------------------------------ */
+
+/* Skip (print "<test>: skipped: not root" and return) unless root. */
+#define TU_NEED_ROOT() do {						\
+	if (geteuid() != 0) {						\
+		printf("%s: skipped: not root\n", __func__);		\
+		return;							\
+	}								\
+} while (0)
+
+/* A NULL-terminated argv of the arguments up to NULL (at most 31),
+ * malloc'ed; the test may leak it. */
+char **tu_argv(const char *first, ...);
+/* daemonize_new(name), asserted non-NULL. */
+struct daemonize *tu_ctx(const char *name);
+/* Assert (Check) that the error text of d contains frag; NULL: no check. */
+void tu_assert_text(const struct daemonize *d, const char *frag);
+
+/* Every environment variable supervisor detection looks at, plus the
+ * hints that must not count (INVOCATION_ID, JOURNAL_STREAM) and
+ * DAEMONIZE_MODE; NULL-terminated. */
+extern const char *const tu_supervisor_vars[];
+/* Unset all of tu_supervisor_vars in this process (asserted), so nothing
+ * from the environment of make check (or a service manager running it)
+ * changes the mode; for a checked setup or the start of a test. */
+void tu_clean_env(void);
+/* Put stdin on /dev/null (asserted): make check may give us a socket as
+ * stdin, which is a supervisor marker too. */
+void tu_stdin_null(void);
+/* tu_clean_env() and tu_stdin_null(): the clean slate detection tests
+ * start from. */
+void tu_clean_slate(void);
+/* An environment list for tu_run_env / tu_spawn: every one of
+ * tu_supervisor_vars unset, then the given entries ("K=V" or "K"), up to
+ * NULL.  Malloc'ed; the test may leak it. */
+char **tu_clean_envv(const char *first, ...);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago (asserted); the
+ * caller binds it in another process, so it retries on EADDRINUSE. */
+int tu_free_port(void);
+/* pid in decimal, malloc'ed; the test may leak it. */
+char *tu_pidstr(pid_t pid);
+/* Create (or truncate) an empty file, asserted. */
+void tu_touch(const char *path);
+/* Whether path exists (lstat: a dangling symlink exists). */
+bool tu_exists(const char *path);
+/* What fd of process pid (0: this process) points at, "" when it is not
+ * open; malloc'ed. */
+char *tu_fd_target(pid_t pid, int fd);
+/* Number of open fds of process pid (0: this process, not counting the
+ * one used to list them); asserts that /proc/PID/fd could be read. */
+int tu_nfds(pid_t pid);
+/* Wait (bounded) for our child's status: the status, or -1 after
+ * timeout_ms (the child is then left as it is). */
+int tu_child_status(pid_t pid, int timeout_ms);
 
 #endif
