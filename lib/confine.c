@@ -31,16 +31,15 @@ daemonize_set_chroot(struct daemonize *d, const char *path)
 DZ_PUBLIC int
 daemonize_set_jail(struct daemonize *d, const char *jail)
 {
+	char *copy = NULL, err[DZ_MSGLEN];
+
 	if (dz_config_check(d, "jail") == -1)
 		return -1;
-#ifndef HAVE_JAIL_SETV
 	/* Refused now rather than at start: a configuration that cannot
-	 * work here should fail where it is written. */
-	(void)jail;
-	return dz_error(d, "jail", ENOSYS, "FreeBSD only");
-#else
-	char *copy = NULL;
-
+	 * work here should fail where it is written.  The probe fails with
+	 * ENOSYS and "FreeBSD only" where there are no jails. */
+	if (dz_jail_enter(NULL, NULL, err, sizeof(err)) == -1)
+		return dz_error(d, "jail", errno, "%s", err);
 	if (jail != NULL) {
 		if (*jail == '\0')
 			return dz_error(d, "jail", EINVAL, "empty jail name");
@@ -50,7 +49,6 @@ daemonize_set_jail(struct daemonize *d, const char *jail)
 	free(d->jail);
 	d->jail = copy;
 	return 0;
-#endif
 }
 
 /* path must be an existing directory; step and path in the message. */

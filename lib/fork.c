@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,24 +116,6 @@ dz_status_fail(struct daemonize *d)
 	/* _exit: no atexit handlers and no stdio flush of buffers that were
 	 * copied from the caller's original process. */
 	_exit(1);
-}
-
-static int
-make_status_pipe(int fds[2])
-{
-#ifdef HAVE_PIPE2
-	return pipe2(fds, O_CLOEXEC);
-#else
-	if (pipe(fds) == -1)
-		return -1;
-	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1) {
-		dz_close_quietly(fds[0]);
-		dz_close_quietly(fds[1]);
-		return -1;
-	}
-	return 0;
-#endif
 }
 
 static int64_t
@@ -365,7 +346,7 @@ dz_fork_detach(struct daemonize *d, const sigset_t *caller_mask)
 	int fds[2], r, reaper, saved;
 	pid_t middle, pid;
 
-	if (make_status_pipe(fds) == -1)
+	if (dz_pipe_cloexec(fds, 0) == -1)
 		return dz_error(d, "fork", errno, "status pipe");
 	/* Buffered output of the caller would otherwise be written twice,
 	 * once by each process. */

@@ -188,8 +188,25 @@ int dz_close_range(unsigned int first, unsigned int last);
 int dz_reaper_acquire(void);     /* become subreaper; ENOSYS if impossible */
 int dz_reaper_release(void);
 int dz_jail_enter(const char *jail, const char *path, char *err,
-    size_t errlen);              /* ENOSYS outside FreeBSD */
+    size_t errlen);              /* ENOSYS outside FreeBSD; jail NULL:
+                                    probe, 0 where jails exist */
 int dz_getgrouplist(const char *user, gid_t gid, gid_t *groups,
     int *ngroups);               /* gid_t form also where libc takes int */
+/* pipe2(fds, O_CLOEXEC | flags), flags 0 or O_NONBLOCK; pipe + fcntl
+ * where there is no pipe2 (never fails for lack of it). */
+int dz_pipe_cloexec(int fds[2], int flags);
+/* Real, effective and saved id all set to id: setres*id, or where there
+ * is none setre*id then set*id as root (never fails for lack of it);
+ * *call names the call for messages. */
+int dz_setresuid(uid_t id, const char **call);
+int dz_setresgid(gid_t id, const char **call);
+/* getres*id; -1 with ENOSYS where there is none (macOS): the saved id
+ * cannot be read, and is then not checked. */
+int dz_getresuid(uid_t *r, uid_t *e, uid_t *s);
+int dz_getresgid(gid_t *r, gid_t *e, gid_t *s);
+/* The fds of launchd's Sockets entry name (*fds malloc'ed); -1 with
+ * ESRCH (not a launchd job), ENOENT (no such entry), or ENOSYS where
+ * there is no launchd. */
+int dz_launchd_sockets(const char *name, int **fds, size_t *n);
 
 #endif /* DAEMONIZE_INTERNAL_H */

@@ -18,10 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
-#include <launch.h>
-#endif
-
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0  /* no SIGPIPE on datagram sockets there anyway */
 #endif
@@ -388,24 +384,24 @@ dz_listen_parse(struct daemonize *d)
 	return 0;
 }
 
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
 /* launchd hands out the sockets of the plist's Sockets entry named like
- * the daemon; ESRCH (not a launchd job) and ENOENT (no such entry) mean
- * "none".  Not compiled on the development machine: keep it small. */
+ * the daemon; ESRCH (not a launchd job), ENOENT (no such entry) and
+ * ENOSYS (no launchd on this system) mean "none". */
 static int
 listen_launchd(struct daemonize *d)
 {
-	int *fds = NULL;
-	size_t n = 0, i;
+	int *fds, saved = errno;
+	size_t n, i;
 	char **names;
-	int r;
 
-	r = launch_activate_socket(d->name, &fds, &n);
-	if (r == ESRCH || r == ENOENT)
-		return 0;
-	if (r != 0)
-		return dz_error(d, "listen", r, "launch_activate_socket %s",
-		    d->name);
+	if (dz_launchd_sockets(d->name, &fds, &n) == -1) {
+		if (errno == ESRCH || errno == ENOENT || errno == ENOSYS) {
+			errno = saved;  /* no sockets: nothing to report */
+			return 0;
+		}
+		return dz_error(d, "listen", errno,
+		    "launch_activate_socket %s", d->name);
+	}
 	if (n == 0 || n > DZ_LISTEN_MAX ||
 	    (names = calloc(n, sizeof(*names))) == NULL) {
 		for (i = 0; i < n; i++)
@@ -428,7 +424,6 @@ listen_launchd(struct daemonize *d)
 	d->nlisten = (int)n;
 	return 0;
 }
-#endif
 
 DZ_PUBLIC int
 daemonize_listen_fds(struct daemonize *d, const int **fds,
@@ -444,10 +439,8 @@ daemonize_listen_fds(struct daemonize *d, const int **fds,
 	}
 	if (dz_listen_parse(d) == -1)
 		return -1;
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
 	if (d->nlisten == 0 && listen_launchd(d) == -1)
 		return -1;
-#endif
 	if (fds != NULL)
 		*fds = d->listen_fds;
 	if (names != NULL)

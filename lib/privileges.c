@@ -6,8 +6,8 @@
  * still reachable there, and an unknown user is reported in the terminal.
  * The drop itself happens in the daemon (or in the one process in
  * supervised mode) after chroot, and is verified afterwards: real,
- * effective and saved ids, the group list, and that root cannot be
- * regained.
+ * effective and saved ids (the saved ones only where getresuid exists),
+ * the group list, and that root cannot be regained.
  *
  * Errors of resolution: an unknown user or group is ENOENT ("privileges:
  * user 'x' not found"); a numeric uid without a passwd entry and without a
@@ -160,9 +160,10 @@ resolve_group(struct daemonize *d, gid_t *gid)
 	return 0;
 }
 
-#ifdef HAVE_GETGROUPLIST
 /* initgroups(3) semantics without changing anything yet: the groups the
- * database lists for user, plus gid. */
+ * database lists for user, plus gid.  Where there is no getgrouplist
+ * (dz_getgrouplist says ENOSYS) it refuses clearly rather than drop to a
+ * wrong list: every platform this was tested on has one. */
 static int
 user_groups(struct daemonize *d, const char *user, gid_t gid)
 {
@@ -182,10 +183,19 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 		}
 		list = tmp;
 		n = cap;
+		/* "Too small" need not set errno: clear it, so that a stale
+		 * ENOSYS cannot pass for the missing function. */
+		errno = 0;
 		if (dz_getgrouplist(user, gid, list, &n) != -1) {
 			d->id.groups = list;
 			d->id.ngroups = n;
 			return 0;
+		}
+		if (errno == ENOSYS) {
+			free(list);
+			return dz_error(d, STEP, ENOSYS, "cannot compute the "
+			    "groups of user '%s': no getgrouplist on this "
+			    "platform", user);
 		}
 		if (cap >= DZ_GROUPS_LIMIT)
 			break;
@@ -197,17 +207,6 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 	return dz_error(d, STEP, E2BIG, "user '%s' is in too many groups",
 	    user);
 }
-#else
-static int
-user_groups(struct daemonize *d, const char *user, gid_t gid)
-{
-	(void)gid;
-	/* No getgrent scan yet: every platform this was tested on has
-	 * getgrouplist.  Refuse clearly rather than drop to a wrong list. */
-	return dz_error(d, STEP, ENOSYS, "cannot compute the groups of user "
-	    "'%s': no getgrouplist on this platform", user);
-}
-#endif
 
 /* Whether the lists a (n entries) and b (m entries) hold the same gids,
  * ignoring order and duplicates.  Quadratic, but lists are short. */
@@ -264,7 +263,8 @@ current_groups(gid_t **out)
 static bool
 already_target(const struct dz_identity *id)
 {
-	gid_t *cur;
+	uid_t r, e, s;
+	gid_t rg, eg, sg, *cur;
 	int n;
 	bool same;
 
@@ -272,20 +272,17 @@ already_target(const struct dz_identity *id)
 		return false;
 	if (getgid() != id->gid || getegid() != id->gid)
 		return false;
-#if defined(HAVE_GETRESUID) && defined(HAVE_GETRESGID)
-	{
-		uid_t r, e, s;
-		gid_t rg, eg, sg;
-
-		if (getresuid(&r, &e, &s) == -1 ||
-		    getresgid(&rg, &eg, &sg) == -1)
-			return false;
+	/* The saved ids too, where they can be read; where they cannot
+	 * (ENOSYS: macOS) the drop's verification still proves that root
+	 * cannot be regained. */
+	if (dz_getresuid(&r, &e, &s) == 0 &&
+	    dz_getresgid(&rg, &eg, &sg) == 0) {
 		if (id->user != NULL && s != id->uid)
 			return false;
 		if (sg != id->gid)
 			return false;
-	}
-#endif
+	} else if (errno != ENOSYS)
+		return false;
 	if ((n = current_groups(&cur)) == -1)
 		return false;
 	same = same_group_set(cur, n, id->groups, id->ngroups);
@@ -399,7 +396,8 @@ int
 dz_privileges_verify(struct daemonize *d)
 {
 	struct dz_identity *id = &d->id;
-	gid_t *cur;
+	uid_t r, e, s;
+	gid_t rg, eg, sg, *cur;
 	int n;
 	bool same;
 
@@ -407,14 +405,8 @@ dz_privileges_verify(struct daemonize *d)
 		return 0;
 	if (!id->resolved)
 		return dz_error(d, STEP, EINVAL, "identity not resolved");
-#if defined(HAVE_GETRESUID) && defined(HAVE_GETRESGID)
-	{
-		uid_t r, e, s;
-		gid_t rg, eg, sg;
-
-		if (getresuid(&r, &e, &s) == -1 ||
-		    getresgid(&rg, &eg, &sg) == -1)
-			return dz_error(d, STEP, errno, "getresuid");
+	if (dz_getresuid(&r, &e, &s) == 0 &&
+	    dz_getresgid(&rg, &eg, &sg) == 0) {
 		if (id->user != NULL &&
 		    (r != id->uid || e != id->uid || s != id->uid))
 			return dz_error(d, STEP, EPERM, "uids are %lu/%lu/%lu "
@@ -426,16 +418,21 @@ dz_privileges_verify(struct daemonize *d)
 			    "after switching to gid %lu", (unsigned long)rg,
 			    (unsigned long)eg, (unsigned long)sg,
 			    (unsigned long)id->gid);
+	} else if (errno != ENOSYS) {
+		return dz_error(d, STEP, errno, "getresuid");
+	} else {
+		/* No getresuid/getresgid (macOS): the saved ids are not
+		 * checked on this platform, only real and effective here;
+		 * the setuid(0) probe below is what proves that the saved
+		 * uid does not let root back. */
+		if (id->user != NULL &&
+		    (getuid() != id->uid || geteuid() != id->uid))
+			return dz_error(d, STEP, EPERM, "uid is not %lu after "
+			    "the drop", (unsigned long)id->uid);
+		if (getgid() != id->gid || getegid() != id->gid)
+			return dz_error(d, STEP, EPERM, "gid is not %lu after "
+			    "the drop", (unsigned long)id->gid);
 	}
-#else
-	if (id->user != NULL &&
-	    (getuid() != id->uid || geteuid() != id->uid))
-		return dz_error(d, STEP, EPERM, "uid is not %lu after the drop",
-		    (unsigned long)id->uid);
-	if (getgid() != id->gid || getegid() != id->gid)
-		return dz_error(d, STEP, EPERM, "gid is not %lu after the drop",
-		    (unsigned long)id->gid);
-#endif
 	if ((n = current_groups(&cur)) == -1)
 		return dz_error(d, STEP, errno, "getgroups");
 	same = same_group_set(cur, n, id->groups, id->ngroups);
@@ -463,6 +460,7 @@ int
 dz_privileges_drop(struct daemonize *d)
 {
 	struct dz_identity *id = &d->id;
+	const char *call;
 
 	if (id->user == NULL && id->group == NULL)
 		return 0;
@@ -481,30 +479,18 @@ dz_privileges_drop(struct daemonize *d)
 	if (setgroups((size_t)id->ngroups, id->groups) == -1)
 		return dz_error(d, STEP, errno, "setgroups (%d groups)",
 		    id->ngroups);
-#ifdef HAVE_SETRESGID
-	if (setresgid(id->gid, id->gid, id->gid) == -1)
-		return dz_error(d, STEP, errno, "setresgid %lu",
+	/* Real, effective and saved (lib/compat/setresgid.c); the message
+	 * names the call used. */
+	if (dz_setresgid(id->gid, &call) == -1)
+		return dz_error(d, STEP, errno, "%s %lu", call,
 		    (unsigned long)id->gid);
-#else
-	/* setregid sets real and effective; setgid as root then sets the
-	 * saved gid too. */
-	if (setregid(id->gid, id->gid) == -1 || setgid(id->gid) == -1)
-		return dz_error(d, STEP, errno, "setgid %lu",
-		    (unsigned long)id->gid);
-#endif
 	if (id->user != NULL) {
 		/* Can fail with EAGAIN when the target user is at its
 		 * RLIMIT_NPROC: continuing as root would be the worst
 		 * outcome, so every return is checked. */
-#ifdef HAVE_SETRESUID
-		if (setresuid(id->uid, id->uid, id->uid) == -1)
-			return dz_error(d, STEP, errno, "setresuid %lu",
+		if (dz_setresuid(id->uid, &call) == -1)
+			return dz_error(d, STEP, errno, "%s %lu", call,
 			    (unsigned long)id->uid);
-#else
-		if (setreuid(id->uid, id->uid) == -1 || setuid(id->uid) == -1)
-			return dz_error(d, STEP, errno, "setuid %lu",
-			    (unsigned long)id->uid);
-#endif
 	}
 	return dz_privileges_verify(d);
 }

@@ -275,29 +275,9 @@ move_high(int fd)
 static int
 make_pipe(struct daemonize *d, int fds[2])
 {
-#ifdef HAVE_PIPE2
-	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+	if (dz_pipe_cloexec(fds, O_NONBLOCK) == -1)
 		return dz_error(d, "signals", errno,
 		    "cannot create the signal pipe");
-#else
-	int i, fl;
-
-	if (pipe(fds) == -1)
-		return dz_error(d, "signals", errno,
-		    "cannot create the signal pipe");
-	for (i = 0; i < 2; i++) {
-		if ((fl = fcntl(fds[i], F_GETFL)) == -1 ||
-		    fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) == -1 ||
-		    fcntl(fds[i], F_SETFD, FD_CLOEXEC) == -1) {
-			int err = errno;
-
-			dz_close_quietly(fds[0]);
-			dz_close_quietly(fds[1]);
-			return dz_error(d, "signals", err,
-			    "cannot set up the signal pipe");
-		}
-	}
-#endif
 	fds[0] = move_high(fds[0]);
 	fds[1] = move_high(fds[1]);
 	if (fds[0] == -1 || fds[1] == -1) {

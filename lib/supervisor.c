@@ -18,10 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
-#include <launch.h>
-#endif
-
 /* Whether the environment variable name holds exactly our pid.  A value
  * that is not a strict decimal number never matches: a garbage marker is
  * not evidence of anything. */
@@ -45,27 +41,29 @@ env_nonempty(const char *name)
 	return v != NULL && *v != '\0';
 }
 
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
 /* launchd answers ESRCH when this process is not one of its jobs; any
  * other answer (sockets, or ENOENT for a job without that socket name)
- * means it is.  The descriptors of a successful probe are not ours to
- * keep here: daemonize_listen_fds() asks again. */
+ * means it is.  Where the system has no launchd API to ask (ENOSYS) the
+ * environment checked by launchd_job is all the evidence there is.  The
+ * descriptors of a successful probe are not ours to keep here:
+ * daemonize_listen_fds() asks again. */
 static bool
 launchd_manages_us(const struct daemonize *d)
 {
-	int *fds = NULL;
-	size_t n = 0, i;
-	int r;
+	int *fds, saved = errno;
+	size_t n, i;
+	bool ours;
 
-	r = launch_activate_socket(d->name, &fds, &n);
-	if (r == 0) {
+	if (dz_launchd_sockets(d->name, &fds, &n) == 0) {
 		for (i = 0; i < n; i++)
 			dz_close_quietly(fds[i]);
 		free(fds);
+		return true;
 	}
-	return r != ESRCH;
+	ours = errno != ESRCH;
+	errno = saved;
+	return ours;
 }
-#endif
 
 static bool
 launchd_job(const struct daemonize *d)
@@ -76,12 +74,7 @@ launchd_job(const struct daemonize *d)
 	 * started by launchd are children of pid 1. */
 	if (v == NULL || *v == '\0' || strcmp(v, "0") == 0 || getppid() != 1)
 		return false;
-#if defined(HAVE_LAUNCH_ACTIVATE_SOCKET) && defined(HAVE_LAUNCH_H)
 	return launchd_manages_us(d);
-#else
-	(void)d;
-	return true;
-#endif
 }
 
 static bool

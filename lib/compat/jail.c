@@ -10,6 +10,10 @@
  * such jail exists and path is not NULL, create one with that name and
  * path as its root and attach to it in the same jail_set(2) call.  Returns
  * 0, or -1 with errno and the reason (libjail's jail_errmsg) in err.
+ *
+ * With jail NULL it is a probe that changes nothing: 0 where jails can be
+ * entered, -1 with ENOSYS and "FreeBSD only" in err elsewhere, so that
+ * daemonize_set_jail can refuse when it is called rather than at start.
  */
 #include "internal.h"
 
@@ -31,6 +35,8 @@ dz_jail_enter(const char *jail, const char *path, char *err, size_t errlen)
 
 	if (errlen > 0)
 		err[0] = '\0';
+	if (jail == NULL)
+		return 0;       /* the probe: jails exist here */
 	jail_errmsg[0] = '\0';
 	/* jail_getid takes a name or a decimal jid, -1 when there is none. */
 	if ((jid = jail_getid(jail)) != -1) {
