@@ -856,6 +856,18 @@ main(int argc, char *argv[])
 	memset(&srv, 0, sizeof(srv));
 	srv.d = d;
 
+	/* A friendlier message than "Address already in use" when it is our
+	 * own running instance that holds the port.  Only a hint: the
+	 * pidfile's lock, taken in daemonize_start, is what really keeps a
+	 * second instance out. */
+	if (opt.pidfile != NULL) {
+		pid_t running = daemonize_pidfile_running(opt.pidfile);
+
+		if (running > 0)
+			fatal(1, "pidfile: %s: already running, pid %ld",
+			    opt.pidfile, (long)running);
+	}
+
 	/* Sockets first, while errors still reach the terminal and we may
 	 * still be root (see the top of the file). */
 	if (take_activated_sockets(&srv) == 0)

@@ -65,11 +65,12 @@ dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
 {
 	struct dz_record rec;
 	const char *p = (const char *)&rec;
+	struct sigaction ign, old_action;
+	sigset_t pipe_set, old_mask, pending;
+	bool was_pending;
 	size_t off = 0;
 	ssize_t n;
-
-	struct sigaction ign, old;
-	int r = 0;
+	int r = 0, saved;
 
 	/* Only async-signal-safe calls: the middle child uses this. */
 	memset(&rec, 0, sizeof(rec));
@@ -79,13 +80,17 @@ dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
 	copy_keep_tail(rec.msg, sizeof(rec.msg), msg);
 	/* The reader may be gone (it timed out, or was killed): that must
 	 * be EPIPE here, not a SIGPIPE that kills a daemon which kept the
-	 * default disposition (DAEMONIZE_KEEP_SIGPIPE).  An ignored signal is
-	 * discarded when generated, so nothing stays pending. */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	if (sigaction(SIGPIPE, &ign, &old) == -1)
+	 * default disposition (DAEMONIZE_KEEP_SIGPIPE).  SIGPIPE is blocked
+	 * rather than ignored, because ignoring would also discard one that
+	 * someone else sends meanwhile; only the one our own write raised is
+	 * taken back, by ignoring it while it is pending (which discards a
+	 * pending signal) and restoring the action. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &pipe_set, &old_mask) == -1)
 		return -1;
+	was_pending = sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1;
 	while (off < sizeof(rec)) {
 		n = write(fd, p + off, sizeof(rec) - off);
 		if (n == -1 && errno == EINTR)
@@ -96,12 +101,16 @@ dz_status_send(int fd, int32_t kind, int32_t value, const char *step,
 		}
 		off += (size_t)n;
 	}
-	{
-		int saved = errno;
-
-		(void)sigaction(SIGPIPE, &old, NULL);
-		errno = saved;
+	saved = errno;
+	if (r == -1 && saved == EPIPE && !was_pending) {
+		memset(&ign, 0, sizeof(ign));
+		ign.sa_handler = SIG_IGN;
+		sigemptyset(&ign.sa_mask);
+		if (sigaction(SIGPIPE, &ign, &old_action) == 0)
+			(void)sigaction(SIGPIPE, &old_action, NULL);
 	}
+	(void)sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	errno = saved;
 	return r;
 }
 

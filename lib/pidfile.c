@@ -57,9 +57,10 @@
 
 /* ---- the one place where libbsd and the own code differ ----------------
  *
- * lock_open(path, &fd): open (creating it with PIDFILE_MODE) and lock
+ * lock_open(path, &fd, &what): open (creating it with PIDFILE_MODE) and lock
  * path with LOCK_EX|LOCK_NB.  On success *fd is locked and close-on-exec;
- * on failure -1 with errno, EEXIST when another description holds the lock.
+ * on failure -1 with errno, EEXIST when another description holds the lock,
+ * and *what says which call failed, for the message.
  * The caller checks the file type and that the path still names the
  * locked inode, and truncates.
  *
@@ -88,11 +89,13 @@
  */
 #ifdef HAVE_PIDFILE_OPEN
 static int
-lock_open(const char *path, int *fdp)
+lock_open(const char *path, int *fdp, const char **what)
 {
 	struct pidfh *pfh;
 	int fd, saved;
 
+	/* libbsd opens and locks in one call: which one failed is unknown. */
+	*what = "cannot open or lock";
 	if ((pfh = pidfile_open(path, PIDFILE_MODE, NULL)) == NULL)
 		return -1;              /* EEXIST when the lock is held */
 	fd = fcntl(pidfile_fileno(pfh), F_DUPFD_CLOEXEC, 3);
@@ -107,10 +110,11 @@ lock_open(const char *path, int *fdp)
 }
 #else
 static int
-lock_open(const char *path, int *fdp)
+lock_open(const char *path, int *fdp, const char **what)
 {
 	int fd, r, saved;
 
+	*what = "cannot open";
 	/* O_NOFOLLOW: never a symlink's target.  O_NONBLOCK and O_NOCTTY:
 	 * opening a fifo or a terminal planted there must neither block nor
 	 * acquire a controlling terminal (the type is refused afterwards). */
@@ -120,6 +124,7 @@ lock_open(const char *path, int *fdp)
 	while (fd == -1 && errno == EINTR);
 	if (fd == -1)
 		return -1;
+	*what = "cannot lock";
 	do
 		r = flock(fd, LOCK_EX | LOCK_NB);
 	while (r == -1 && errno == EINTR);
@@ -334,7 +339,7 @@ reset(struct dz_pidfile *pf)
 int
 dz_pidfile_open(struct daemonize *d)
 {
-	const char *path;
+	const char *path, *what;
 	struct stat fst, pst;
 	pid_t pid;
 	int fd, tries, nfd, saved;
@@ -353,7 +358,7 @@ dz_pidfile_open(struct daemonize *d)
 		if (check_path(d, path) == -1)
 			return -1;
 		existed = lstat(path, &pst) == 0;
-		if (lock_open(path, &fd) == -1) {
+		if (lock_open(path, &fd, &what) == -1) {
 			saved = errno;
 			if (saved != EEXIST && !existed)
 				discard_created(path);
@@ -381,8 +386,8 @@ dz_pidfile_open(struct daemonize *d)
 			    saved == ENXIO || saved == EISDIR) &&
 			    check_path(d, path) == -1)
 				return -1;
-			return dz_error(d, "pidfile", saved, "%s: cannot open",
-			    path);
+			return dz_error(d, "pidfile", saved, "%s: %s", path,
+			    what);
 		}
 		/* Defensive: start made 0-2 valid, but a direct caller may
 		 * not have; the pidfile must never become someone's stdout. */

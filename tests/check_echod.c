@@ -501,6 +501,11 @@ START_TEST(test_second_instance)
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), e.pid);
 	ck_assert(tu_lock_held(e.pidfile));
 	ck_assert_int_eq(tu_count_procs(e.pidfile), 1);
+	/* The same port too: echod asks the pidfile before it binds, so
+	 * the message is about the instance, not the address. */
+	rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", e.port, NULL);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(out, want) != NULL, "got: %s", out);
 	check_echo(e.port, "first one still serves\n");
 	echod_stop(&e);
 }
@@ -852,16 +857,31 @@ expect_notify(int fd, const char *needle)
 	ck_abort_msg("no datagram with %s in 16", needle);
 }
 
+static unsigned long long
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000ULL;
+}
+
 /* Type=notify-reload, played by the test: READY=1 once the socket
- * listens, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM,
- * and echod never forks. */
-START_TEST(test_systemd_notify)
+ * listens, RELOADING=1 with a MONOTONIC_USEC taken during the reload then
+ * READY=1 on SIGHUP, STOPPING=1 on SIGTERM, and echod never forks.  With
+ * chroot, echod runs as nobody inside an empty directory: the notify
+ * socket, outside it, must have been connected before the chroot. */
+static void
+notify_run(bool chrooted)
 {
 	struct sockaddr_un sun;
 	struct echod e;
-	char *argv[8], *env[16], *sock, *outfile;
+	char *argv[12], *env[16], *sock, *outfile, *root = NULL, buf[4096];
+	unsigned long long before, after, usec;
+	const char *p;
 	pid_t pid = -1;
-	int fd, i, k;
+	int fd, i, k, n;
 
 	echod_init(&e);
 	outfile = tu_fmt("%s/out", e.dir);
@@ -873,6 +893,8 @@ START_TEST(test_systemd_notify)
 	ck_assert_uint_lt(strlen(sock), sizeof(sun.sun_path));
 	strcpy(sun.sun_path, sock);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	if (chrooted)
+		root = tu_tmpdir();
 
 	for (k = 0; clean_env[k] != NULL; k++)
 		env[k] = clean_env[k];
@@ -880,12 +902,19 @@ START_TEST(test_systemd_notify)
 	env[k] = NULL;
 	for (i = 0; i < TRIES; i++) {
 		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
-		argv[0] = (char *)echod_path();
-		argv[1] = (char *)"-p";
-		argv[2] = e.pidfile;
-		argv[3] = (char *)"-P";
-		argv[4] = e.port;
-		argv[5] = NULL;
+		n = 0;
+		argv[n++] = (char *)echod_path();
+		argv[n++] = (char *)"-p";
+		argv[n++] = e.pidfile;
+		argv[n++] = (char *)"-P";
+		argv[n++] = e.port;
+		if (chrooted) {
+			argv[n++] = (char *)"-u";
+			argv[n++] = (char *)"nobody";
+			argv[n++] = (char *)"-r";
+			argv[n++] = root;
+		}
+		argv[n] = NULL;
 		pid = tu_spawn(argv, env, outfile);
 		ck_assert_int_gt(pid, 0);
 		if (wait_listening(e.port, IO_MS) == 0)
@@ -898,10 +927,33 @@ START_TEST(test_systemd_notify)
 	/* No fork: the pid we started serves, and named itself. */
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), pid);
+	if (chrooted) {
+		char link[4096];
+		ssize_t len = readlink(tu_fmt("/proc/%ld/root", (long)pid),
+		    link, sizeof(link) - 1);
+
+		ck_assert_int_gt(len, 0);
+		link[len] = '\0';
+		ck_assert_str_eq(link, root);
+	}
 	check_echo(e.port, "notified\n");
 
+	before = monotonic_usec();
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
-	expect_notify(fd, "RELOADING=1");
+	/* The first datagram after the signal that is not a STATUS= line
+	 * is RELOADING=1 with the time of the reload. */
+	for (i = 0; i < 16; i++) {
+		ck_assert_int_eq(recv_notify(fd, buf, sizeof(buf), IO_MS), 0);
+		if (strncmp(buf, "STATUS=", 7) != 0)
+			break;
+	}
+	after = monotonic_usec();
+	ck_assert_msg(strncmp(buf, "RELOADING=1\nMONOTONIC_USEC=", 27) == 0,
+	    "got \"%s\"", buf);
+	p = buf + 27;
+	usec = strtoull(p, NULL, 10);
+	ck_assert_msg(usec >= before && usec <= after, "MONOTONIC_USEC %llu "
+	    "not within %llu..%llu", usec, before, after);
 	expect_notify(fd, "READY=1");
 	ck_assert_int_eq(tu_wait_contains(outfile, "reloaded", IO_MS), 0);
 	check_echo(e.port, "after reload\n");
@@ -909,8 +961,118 @@ START_TEST(test_systemd_notify)
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	expect_notify(fd, "STOPPING=1");
 	ck_assert_int_eq(wait_exit(pid, IO_MS), 0);
-	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	if (chrooted) {
+		/* Outside its root and without rights to the directory, it
+		 * can only empty the file: never a stale pid, never locked. */
+		ck_assert_int_eq(tu_pidfile_pid(e.pidfile), -1);
+		ck_assert(!tu_lock_held(e.pidfile));
+	} else {
+		ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	}
 	close(fd);
+}
+
+START_TEST(test_systemd_notify)
+{
+	notify_run(false);
+}
+END_TEST
+
+START_TEST(test_systemd_notify_chroot)
+{
+	TU_NEED_ROOT();
+	notify_run(true);
+}
+END_TEST
+
+/* The default pidfile: $XDG_RUNTIME_DIR/echod.pid, else /tmp/echod-UID.pid
+ * for a user other than root (run as nobody through setpriv). */
+static void
+default_pidfile_run(const char *xdg, const char *want)
+{
+	char *argv[16], *env[20], out[OUTLEN], port[8];
+	int i, k, n, rc = -1;
+
+	for (k = 0; clean_env[k] != NULL; k++)
+		env[k] = clean_env[k];
+	env[k++] = xdg != NULL ? tu_fmt("XDG_RUNTIME_DIR=%s", xdg) :
+	    (char *)"XDG_RUNTIME_DIR";
+	env[k] = NULL;
+	(void)unlink(want);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(port, sizeof(port), "%d", tu_free_port());
+		n = 0;
+		argv[n++] = (char *)"/usr/bin/setpriv";
+		argv[n++] = (char *)"--reuid=65534";
+		argv[n++] = (char *)"--regid=65534";
+		argv[n++] = (char *)"--clear-groups";
+		argv[n++] = (char *)echod_path();
+		argv[n++] = (char *)"-P";
+		argv[n++] = port;
+		argv[n] = NULL;
+		rc = exit_code(tu_run_env(argv, env, out, sizeof(out), RUN_MS));
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	ck_assert(tu_lock_held(want));
+	ck_assert_int_gt(tu_pidfile_pid(want), 0);
+	argv[5] = (char *)"-k";
+	argv[6] = NULL;
+	rc = exit_code(tu_run_env(argv, env, out, sizeof(out), RUN_MS));
+	ck_assert_msg(rc == 0, "-k: exit %d: %s", rc, out);
+	/* -k returns once the daemon is gone; as the file's owner it could
+	 * remove it. */
+	ck_assert_int_eq(access(want, F_OK), -1);
+}
+
+START_TEST(test_default_pidfile)
+{
+	char *xdg;
+
+	TU_NEED_ROOT();
+	if (access("/usr/bin/setpriv", X_OK) == -1) {
+		printf("%s: skipped: no setpriv\n", __func__);
+		return;
+	}
+	xdg = tu_tmpdir();
+	ck_assert_int_eq(chown(xdg, 65534, 65534), 0);
+	default_pidfile_run(xdg, tu_fmt("%s/echod.pid", xdg));
+	default_pidfile_run(NULL, "/tmp/echod-65534.pid");
+}
+END_TEST
+
+/* -t and -g reach the library: a readiness timeout that a healthy echod
+ * meets, and a group of its own with the user's. */
+START_TEST(test_timeout_and_group)
+{
+	struct echod e;
+	char out[OUTLEN], status[4096];
+	const char *gid;
+	int i, rc = -1;
+
+	TU_NEED_ROOT();
+	echod_init(&e);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
+		rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P",
+		    e.port, "-t", "10", "-u", "nobody", "-g", "nogroup", NULL);
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	e.pid = tu_pidfile_pid(e.pidfile);
+	ck_assert_int_gt(e.pid, 0);
+	ck_assert_int_gt(tu_read_file(tu_fmt("/proc/%ld/status",
+	    (long)e.pid), status, sizeof(status)), 0);
+	gid = strstr(status, "\nGid:");
+	ck_assert_ptr_nonnull(gid);
+	ck_assert_msg(strncmp(gid, "\nGid:\t65534\t65534\t65534\t65534", 29)
+	    == 0, "%.40s", gid);
+	check_echo(e.port, "with -t and -g\n");
+	ck_assert_int_eq(run_echod(out, sizeof(out), "-k", "-p", e.pidfile,
+	    NULL), 0);
+	ck_assert_int_eq(tu_wait_gone(e.pid, IO_MS), 0);
 }
 END_TEST
 
@@ -939,6 +1101,9 @@ echod_suite(void)
 	tcase_add_test(tc, test_foreground);
 	tcase_add_test(tc, test_socket_activation);
 	tcase_add_test(tc, test_systemd_notify);
+	tcase_add_test(tc, test_systemd_notify_chroot);
+	tcase_add_test(tc, test_default_pidfile);
+	tcase_add_test(tc, test_timeout_and_group);
 	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 

@@ -151,6 +151,22 @@ wait_fds(pid_t pid, int want)
 	return n;
 }
 
+/* The daemon's fd count once two readings 50 ms apart agree (bounded). */
+static int
+stable_fds(pid_t pid)
+{
+	long long deadline = tu_now_ms() + GONE_MS;
+	int n = tu_nfds(pid), m;
+
+	for (;;) {
+		tu_msleep(50);
+		m = tu_nfds(pid);
+		if (m == n || tu_now_ms() >= deadline)
+			return m;
+		n = m;
+	}
+}
+
 /* A "Key:   N kB" line of /proc/PID/status, in kB. */
 static long
 status_kb(pid_t pid, const char *key)
@@ -303,8 +319,14 @@ START_TEST(test_load_reloads_and_stop)
 
 	raise_nofile();
 	pid = echod_start(&port);
-	/* The readiness handshake is over: the daemon sits in poll(). */
-	base = tu_nfds(pid);
+	/* The start command returns when it has read READY; the daemon
+	 * closes its end of the status pipe just after writing it.  One
+	 * client answered proves the daemon is past that, in its loop; the
+	 * baseline is the count once that client's fd is gone too. */
+	fds[0] = connect_port(port);
+	echo_round(fds, 0, 1, round++);
+	close(fds[0]);
+	base = stable_fds(pid);
 
 	/* 500 concurrent clients, each answered once: the echo proves echod
 	 * accepted every one of them. */
