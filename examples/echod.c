@@ -371,6 +371,10 @@ cmd_status(const char *pidfile)
 		printf("not running\n");
 		return EXIT_NOT_RUNNING;
 	}
+	/* EAGAIN: the lock is held but no pid is written yet. */
+	if (errno == EAGAIN)
+		fatal(EXIT_UNKNOWN, "pidfile %s: locked, but no pid written "
+		    "yet (starting up)", pidfile);
 	fatal(EXIT_UNKNOWN, "pidfile %s: %s", pidfile, strerror(errno));
 }
 
