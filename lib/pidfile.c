@@ -94,10 +94,13 @@ lock_open(const char *path, int *fdp, const char **what)
 	struct pidfh *pfh;
 	int fd, saved;
 
-	/* libbsd opens and locks in one call: which one failed is unknown. */
-	*what = "cannot open or lock";
-	if ((pfh = pidfile_open(path, PIDFILE_MODE, NULL)) == NULL)
+	if ((pfh = pidfile_open(path, PIDFILE_MODE, NULL)) == NULL) {
+		/* libbsd opens and locks in one call; of flock's errors only
+		 * ENOLCK reaches us (EWOULDBLOCK becomes EEXIST), so errno
+		 * says which of the two failed. */
+		*what = errno == ENOLCK ? "cannot lock" : "cannot open";
 		return -1;              /* EEXIST when the lock is held */
+	}
 	fd = fcntl(pidfile_fileno(pfh), F_DUPFD_CLOEXEC, 3);
 	saved = errno;
 	(void)pidfile_close(pfh);       /* our duplicate keeps the lock */

@@ -225,13 +225,7 @@ START_TEST(test_open_pidfile_stale)
 }
 END_TEST
 
-/* libbsd opens and locks in one call, so its message cannot say which
- * failed; the library's own code names the lock. */
-#ifdef HAVE_PIDFILE_OPEN
-#define FLOCK_FAILED "pidfile: {P}: cannot open or lock"
-#else
 #define FLOCK_FAILED "pidfile: {P}: cannot lock"
-#endif
 
 START_TEST(test_flock)
 {

@@ -815,7 +815,27 @@ end_of(struct run *r)
 
 	if (r->fg)
 		return wait_child(r->pid, 30000);
-	ck_assert_int_eq(tu_wait_gone(r->pid, 30000), 0);
+	if (tu_wait_gone(r->pid, 30000) != 0) {
+		/* Say what the daemon is doing, so that a failure here can
+		 * be understood from the log alone. */
+		static char status[4096], wchan[128], sys[256], log[1 << 16];
+		const char *st_line, *sig;
+		ssize_t n;
+
+		(void)tu_read_file(tu_fmt("/proc/%ld/status", (long)r->pid),
+		    status, sizeof(status));
+		(void)tu_read_file(tu_fmt("/proc/%ld/wchan", (long)r->pid),
+		    wchan, sizeof(wchan));
+		(void)tu_read_file(tu_fmt("/proc/%ld/syscall", (long)r->pid),
+		    sys, sizeof(sys));
+		n = tu_read_file(r->log, log, sizeof(log));
+		st_line = strstr(status, "State:");
+		sig = strstr(status, "SigQ:");
+		ck_abort_msg("daemon %ld still running 30 s after the signal: "
+		    "%.40s | %.160s | wchan %s | syscall %.60s | log tail: %s",
+		    (long)r->pid, st_line ? st_line : "?", sig ? sig : "?",
+		    wchan, sys, n > 80 ? log + n - 80 : log);
+	}
 	untrack(r->pid);
 	return st;
 }
