@@ -284,7 +284,10 @@ main(int argc, char *argv[])
 			}
 			continue;
 		}
-		for (i = 0; sig > 0 && i < 64; i++) {
+		/* Every signal read from the pipe is handled: it is gone from
+		 * the pipe once read.  After 64 in a row the outer loop gets a
+		 * turn (the -L lines), and reads the pipe again itself. */
+		for (i = 0; sig > 0; i++) {
 			if (sig == SIGHUP) {
 				if (daemonize_reopen_output(d) == -1)
 					printf("reopen failed: %s\n",
@@ -300,6 +303,8 @@ main(int argc, char *argv[])
 				return 0;
 			}
 			fflush(stdout);
+			if (i == 63)
+				break;
 			sig = daemonize_next_signal(d);
 		}
 	}
