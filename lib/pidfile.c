@@ -105,6 +105,7 @@ lock_open(const char *path, int *fdp, const char **what)
 	saved = errno;
 	(void)pidfile_close(pfh);       /* our duplicate keeps the lock */
 	if (fd == -1) {
+		*what = "cannot duplicate its descriptor";
 		errno = saved;
 		return -1;
 	}
@@ -342,7 +343,7 @@ reset(struct dz_pidfile *pf)
 int
 dz_pidfile_open(struct daemonize *d)
 {
-	const char *path, *what;
+	const char *path, *what = "cannot open";
 	struct stat fst, pst;
 	pid_t pid;
 	int fd, tries, nfd, saved;
