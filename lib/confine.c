@@ -6,8 +6,13 @@
  * after everything that needs the outside filesystem (user lookup,
  * pidfile, log file, notify socket) and before the privilege drop,
  * because chroot needs root.
+ *
+ * The orchestrator stores the chroot directory (absolute, through
+ * dz_replace_path) in c->root; the jail and the working directory have
+ * their setters here.
  */
-#include "internal.h"
+#include "confine.h"
+#include "compat.h"
 
 #include <sys/stat.h>
 
@@ -18,113 +23,131 @@
 #include <string.h>
 #include <unistd.h>
 
-DZ_PUBLIC int
-daemonize_set_chroot(struct daemonize *d, const char *path)
+void
+dz_confine_clear(struct dz_confine *c)
 {
-	/* Stored absolute: the daemon enters it after chdir. */
-	/* Checked first: &d->chroot_dir must not be formed from NULL. */
-	if (dz_config_check(d, "chroot") == -1)
-		return -1;
-	return dz_set_path(d, "chroot", &d->chroot_dir, path);
+	if (c == NULL)
+		return;
+	free(c->root);
+	free(c->jail);
+	free(c->workdir);
+	c->root = NULL;
+	c->jail = NULL;
+	c->workdir = NULL;
 }
 
-DZ_PUBLIC int
-daemonize_set_jail(struct daemonize *d, const char *jail)
+/* NULL clears; a failure changes nothing. */
+int
+dz_confine_set_jail(struct dz_confine *c, const char *jail,
+    struct dz_err *e)
 {
-	char *copy = NULL, err[DZ_MSGLEN];
+	char err[DZ_ERRLEN];
+	char *copy = NULL;
 
-	if (dz_config_check(d, "jail") == -1)
-		return -1;
-	/* Refused now rather than at start: a configuration that cannot
-	 * work here should fail where it is written.  The probe fails with
-	 * ENOSYS and "FreeBSD only" where there are no jails. */
-	if (dz_jail_enter(NULL, NULL, err, sizeof(err)) == -1)
-		return dz_error(d, "jail", errno, "%s", err);
 	if (jail != NULL) {
+		/* Refused now rather than at start: a configuration that
+		 * cannot work here should fail where it is written.  The
+		 * probe fails with ENOSYS and "FreeBSD only" where there are
+		 * no jails.  Clearing needs no probe: it works everywhere. */
+		err[0] = '\0';
+		if (dz_jail_enter(NULL, NULL, err, sizeof(err)) == -1)
+			return dz_fail(e, "jail", errno, "%s",
+			    err[0] != '\0' ? err : "cannot probe");
 		if (*jail == '\0')
-			return dz_error(d, "jail", EINVAL, "empty jail name");
+			return dz_fail(e, "jail", EINVAL, "empty jail name");
 		if ((copy = strdup(jail)) == NULL)
-			return dz_error(d, "jail", ENOMEM, "%s", jail);
+			return dz_fail(e, "jail", ENOMEM, "%s", jail);
 	}
-	free(d->jail);
-	d->jail = copy;
+	free(c->jail);
+	c->jail = copy;
 	return 0;
+}
+
+/* NULL clears; a failure (a relative path, no memory) keeps the old
+ * value. */
+int
+dz_confine_set_workdir(struct dz_confine *c, const char *path,
+    struct dz_err *e)
+{
+	/* Applied after any chroot, so it is a path inside the new root and
+	 * must be absolute: a relative one would depend on where we were. */
+	if (path != NULL && *path != '/')
+		return dz_fail(e, "workdir", EINVAL,
+		    "%s: not an absolute path", path);
+	return dz_replace_string(e, "workdir", &c->workdir, path);
 }
 
 /* path must be an existing directory; step and path in the message. */
 static int
-check_dir(struct daemonize *d, const char *step, const char *path)
+check_dir(const char *step, const char *path, struct dz_err *e)
 {
 	struct stat st;
 
 	if (stat(path, &st) == -1)
-		return dz_error(d, step, errno, "%s", path);
+		return dz_fail(e, step, errno, "%s", path);
 	if (!S_ISDIR(st.st_mode))
-		return dz_error(d, step, ENOTDIR, "%s", path);
+		return dz_fail(e, step, ENOTDIR, "%s", path);
 	return 0;
 }
 
 int
-dz_confine_check(struct daemonize *d)
+dz_confine_check(const struct dz_confine *c, struct dz_err *e)
 {
 	char path[PATH_MAX];
 
-	if (d->chroot_dir != NULL &&
-	    check_dir(d, "chroot", d->chroot_dir) == -1)
+	if (c->root != NULL && check_dir("chroot", c->root, e) == -1)
 		return -1;
 	/* The working directory is a path inside the new root; checking it
 	 * from outside catches a typo before the fork.  Inside a jail we
 	 * attach to, the root is not known here, so it is checked later. */
-	if (d->workdir != NULL && d->jail == NULL) {
-		if (d->chroot_dir != NULL) {
+	if (c->workdir != NULL && c->jail == NULL) {
+		if (c->root != NULL) {
 			if ((size_t)snprintf(path, sizeof(path), "%s%s",
-			    d->chroot_dir, d->workdir) >= sizeof(path))
-				return dz_error(d, "workdir", ENAMETOOLONG,
-				    "%s%s", d->chroot_dir, d->workdir);
+			    c->root, c->workdir) >= sizeof(path))
+				return dz_fail(e, "workdir", ENAMETOOLONG,
+				    "%s%s", c->root, c->workdir);
 		} else
-			dz_strlcpy_safe(path, d->workdir, sizeof(path));
-		if (check_dir(d, "workdir", path) == -1)
+			dz_strlcpy_safe(path, c->workdir, sizeof(path));
+		if (check_dir("workdir", path, e) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-dz_confine_enter(struct daemonize *d)
+dz_confine_enter(const struct dz_confine *c, bool detached,
+    struct dz_err *e)
 {
-	char err[DZ_MSGLEN];
+	char err[DZ_ERRLEN];
 	bool confined = false;
 	const char *dir;
 
-	if (d->jail != NULL) {
+	if (c->jail != NULL) {
 		/* jail_attach changes root and cwd to the jail's path, and a
 		 * jail we create gets the chroot directory as its path: the
 		 * chroot is then already done and is not applied again. */
 		err[0] = '\0';
-		if (dz_jail_enter(d->jail, d->chroot_dir, err,
-		    sizeof(err)) == -1)
-			return dz_error(d, "jail", errno, "%s: %s", d->jail,
+		if (dz_jail_enter(c->jail, c->root, err, sizeof(err)) == -1)
+			return dz_fail(e, "jail", errno, "%s: %s", c->jail,
 			    err[0] != '\0' ? err : "cannot enter");
 		confined = true;
-	} else if (d->chroot_dir != NULL) {
-		if (chroot(d->chroot_dir) == -1)
-			return dz_error(d, "chroot", errno, "%s",
-			    d->chroot_dir);
+	} else if (c->root != NULL) {
+		if (chroot(c->root) == -1)
+			return dz_fail(e, "chroot", errno, "%s", c->root);
 		confined = true;
 	}
 	/* chroot leaves the cwd where it was, outside the new root, where
 	 * ".." would lead out again: move inside at once. */
 	if (confined && chdir("/") == -1)
-		return dz_error(d, "chroot", errno, "chdir / in %s",
-		    d->chroot_dir != NULL ? d->chroot_dir : d->jail);
+		return dz_fail(e, "chroot", errno, "chdir / in %s",
+		    c->root != NULL ? c->root : c->jail);
 	/* A detached daemon must not keep the directory it was started in
 	 * busy (it could not be unmounted); a supervised one keeps the cwd
 	 * its supervisor chose unless a workdir was set. */
-	if (d->workdir != NULL || (!confined &&
-	    d->mode == DAEMONIZE_MODE_BACKGROUND)) {
-		dir = d->workdir != NULL ? d->workdir : "/";
+	if (c->workdir != NULL || (!confined && detached)) {
+		dir = c->workdir != NULL ? c->workdir : "/";
 		if (chdir(dir) == -1)
-			return dz_error(d, "workdir", errno, "%s", dir);
+			return dz_fail(e, "workdir", errno, "%s", dir);
 	}
 	return 0;
 }

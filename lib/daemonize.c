@@ -1,181 +1,155 @@
 /*
- * daemonize.c - the context, its generic setters, and the orchestration:
- * daemonize_start() runs the steps of the other files in the order
- * DESIGN.md section 3 gives, and says why each comes where it does.
+ * daemonize.c - the context, every public function, and the order of the
+ * startup steps.
+ *
+ * This is the only file that knows struct daemonize and the only one that
+ * includes the step headers: each step (supervisor, stdfds, pidfile,
+ * detach, fds, signals, privileges, confine, notify) owns its state and
+ * knows nothing of the others, and util.c is the leaf under all of them.
+ * Read daemonize_lock() and daemonize_start() for the order and why.
+ *
+ * The life of a context is an explicit state, changed only here:
+ *
+ *   CONFIGURING --lock--> LOCKED --start--> STARTED --ready--> READY
+ *        |                   |                 |                 |
+ *        |                   +--start (original process)--> PARENT
+ *        |                                     +--fail--> FAILED |
+ *        +-------------------------- stop -------------------> STOPPED
+ *
+ * A failed lock or start releases what it took and returns to CONFIGURING.
  */
-#include "internal.h"
+#include "util.h"
+#include "compat.h"
+#include "trust.h"
+#include "supervisor.h"
+#include "stdfds.h"
+#include "pidfile.h"
+#include "notify.h"
+#include "privileges.h"
+#include "confine.h"
+#include "signals.h"
+#include "fds.h"
+#include "detach.h"
 
-#include <sys/stat.h>
+#include "daemonize.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- errors -------------------------------------------------------------- */
+enum dz_state {
+	DZ_CONFIGURING,		/* setters allowed; nothing acquired */
+	DZ_LOCKED,		/* mode chosen, ids resolved, fds 0-2 valid,
+				   supervisor handles taken, pidfile locked */
+	DZ_PARENT,		/* original process: the daemon is ready */
+	DZ_STARTED,		/* start returned 0 here: initialising */
+	DZ_READY,		/* ready sent */
+	DZ_FAILED,		/* fail reported: the process should exit */
+	DZ_STOPPED,		/* stop done */
+};
 
-/* Append src to the string in dst, truncating to size (error text only). */
-static void
-append(char *dst, size_t size, const char *src)
+/* Longest message for daemonize_notify(); systemd reads datagrams of any
+ * size, but a status line of more than this is a bug somewhere. */
+#define DZ_NOTIFY_MAX 4096
+
+struct daemonize {
+	char *name;
+	enum dz_state state;
+	pid_t owner;		/* the process start returned 0 in */
+
+	/* configuration */
+	int requested_mode;	/* DAEMONIZE_MODE_* */
+	unsigned int flags;
+	mode_t umask;
+	bool umask_set;		/* applied in foreground mode too */
+	unsigned int timeout_ms; /* 0: wait for ever */
+	int ready_fd;		/* s6/OpenRC readiness fd; -1: none */
+	struct dz_fdlist keep;
+	struct dz_identity id;
+	struct dz_confine confine;
+	struct dz_pidfile pidfile;
+	struct dz_output output;
+	struct dz_signals signals;
+
+	/* decided and acquired by lock and start */
+	int mode;		/* DAEMONIZE_MODE_BACKGROUND or _FOREGROUND */
+	struct dz_detection detection;
+	struct dz_owners owners;
+	struct dz_notify notify;
+	struct dz_listen listen;
+	struct dz_handshake handshake;
+	bool stopping_sent;
+
+	struct dz_err err;
+};
+
+/* ---- state checks ---------------------------------------------------------- */
+
+static int
+no_context(void)
 {
-	size_t used = strlen(dst);
-
-	if (used + 1 < size)
-		dz_strlcpy_safe(dst + used, src, size - used);
-}
-
-int
-dz_verror(struct daemonize *d, const char *step, int err, const char *fmt,
-    va_list ap)
-{
-	char text[DZ_ERRLEN], reason[128];
-	size_t used, room;
-	int n;
-
-	if (d != NULL) {
-		/* "step: message: strerror", the parts that exist, built in a
-		 * local buffer: an argument may be daemonize_error(d) itself.
-		 * Room for the reason is kept: a long path must not push it
-		 * out, so the message is cut instead, marked with "...". */
-		reason[0] = '\0';
-		if (err != 0) {
-			append(reason, sizeof(reason), ": ");
-			append(reason, sizeof(reason), strerror(err));
-		}
-		text[0] = '\0';
-		append(text, sizeof(text), step);
-		if (*step != '\0')
-			append(text, sizeof(text), ": ");
-		used = strlen(text);
-		room = sizeof(text) - strlen(reason);
-		n = vsnprintf(text + used, room - used, fmt, ap);
-		if (n > 0 && (size_t)n >= room - used)
-			memcpy(text + room - 4, "...", 4);
-		append(text, sizeof(text), reason);
-		memcpy(d->error, text, sizeof(d->error));
-	}
-	errno = err != 0 ? err : EINVAL;
+	errno = EINVAL;
 	return -1;
 }
 
-int
-dz_error(struct daemonize *d, const char *step, int err, const char *fmt, ...)
+/* Setters: only while configuring, so that what lock checked stays true. */
+static int
+configuring(struct daemonize *d, const char *step)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = dz_verror(d, step, err, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-void
-dz_strlcpy_safe(char *dst, const char *src, size_t size)
-{
-	size_t i;
-
-	if (size == 0)
-		return;
-	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < size; i++)
-		dst[i] = src[i];
-	dst[i] = '\0';
-}
-
-void
-dz_close_quietly(int fd)
-{
-	int saved = errno;
-
-	/* POSIX leaves the fd state unspecified after EINTR and Linux always
-	 * frees it, so close is never retried. */
-	if (fd >= 0)
-		(void)close(fd);
-	errno = saved;
-}
-
-/* Configuration may change only before start; the step names the setter. */
-int
-dz_config_check(struct daemonize *d, const char *step)
-{
-	if (d == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (d->started)
-		return dz_error(d, step, EBUSY,
-		    "configuration cannot change after daemonize_start");
+	if (d == NULL)
+		return no_context();
+	if (d->state != DZ_CONFIGURING)
+		return dz_fail(&d->err, step, EBUSY, "configuration cannot "
+		    "change after daemonize_lock or daemonize_start");
 	return 0;
 }
 
-/* A copy of path made absolute against the current directory, because the
- * daemon uses it again after chdir (removing the pidfile, reopening the
- * log).  NULL with errno (and the error text) on failure. */
-char *
-dz_absolute_path(struct daemonize *d, const char *step, const char *path)
+/* The lists (kept fds, signals) may still grow between lock and start:
+ * the caller binds its sockets after the lock. */
+static int
+before_start(struct daemonize *d, const char *step)
 {
-	char cwd[PATH_MAX];
-	char *abs;
-	size_t len;
-
-	if (path == NULL || *path == '\0') {
-		dz_error(d, step, EINVAL, "empty path");
-		return NULL;
-	}
-	if (*path == '/') {
-		abs = strdup(path);
-		if (abs == NULL)
-			dz_error(d, step, errno, "%s", path);
-		return abs;
-	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		dz_error(d, step, errno, "%s: cannot make it absolute", path);
-		return NULL;
-	}
-	len = strlen(cwd) + 1 + strlen(path) + 1;
-	if (len > PATH_MAX) {
-		dz_error(d, step, ENAMETOOLONG, "%s/%s", cwd, path);
-		return NULL;
-	}
-	abs = malloc(len);
-	if (abs == NULL) {
-		dz_error(d, step, errno, "%s", path);
-		return NULL;
-	}
-	abs[0] = '\0';
-	if (strcmp(cwd, "/") != 0)
-		append(abs, len, cwd);
-	append(abs, len, "/");
-	append(abs, len, path);
-	return abs;
-}
-
-/* Replace *slot with an absolute copy of path, or clear it for NULL. */
-int
-dz_set_path(struct daemonize *d, const char *step, char **slot,
-    const char *path)
-{
-	char *copy = NULL;
-
-	if (dz_config_check(d, step) == -1)
-		return -1;
-	if (path != NULL && (copy = dz_absolute_path(d, step, path)) == NULL)
-		return -1;
-	free(*slot);
-	*slot = copy;
+	if (d == NULL)
+		return no_context();
+	if (d->state != DZ_CONFIGURING && d->state != DZ_LOCKED)
+		return dz_fail(&d->err, step, EBUSY, "too late: "
+		    "daemonize_start was called");
 	return 0;
 }
 
-/* ---- context ------------------------------------------------------------- */
+/* Readiness, failure, stop and supervisor messages speak for the service:
+ * only the process start returned 0 in may send them, not a worker it
+ * forked (which inherited a copy of the context). */
+static int
+as_daemon(struct daemonize *d, const char *step)
+{
+	if (d == NULL)
+		return no_context();
+	if (d->state != DZ_STARTED && d->state != DZ_READY &&
+	    d->state != DZ_FAILED)
+		return dz_fail(&d->err, step, EINVAL,
+		    "daemonize_start has not returned 0 in this process");
+	if (getpid() != d->owner)
+		return dz_fail(&d->err, step, EPERM, "not the process "
+		    "daemonize_start returned in (pid %ld); a forked child "
+		    "cannot speak for the daemon", (long)d->owner);
+	return 0;
+}
+
+/* ---- the context ------------------------------------------------------------ */
 
 DZ_PUBLIC struct daemonize *
 daemonize_new(const char *name)
 {
 	struct daemonize *d;
 
+	/* The name is launchd's Sockets key and may name files: no '/'. */
 	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL) {
 		errno = EINVAL;
 		return NULL;
@@ -186,44 +160,42 @@ daemonize_new(const char *name)
 		free(d);
 		return NULL;
 	}
+	d->state = DZ_CONFIGURING;
+	d->requested_mode = DAEMONIZE_MODE_AUTO;
 	d->umask = 022;
-	d->notify_fd = -1;
-	d->status_fd = -1;
-	d->pidfile.fd = -1;
-	d->notify.fd = -1;
-	sigemptyset(&d->signals);
-	sigaddset(&d->signals, SIGHUP);
-	sigaddset(&d->signals, SIGTERM);
-	sigaddset(&d->signals, SIGINT);
+	d->ready_fd = -1;
+	dz_pidfile_init(&d->pidfile);
+	dz_output_init(&d->output);
+	dz_signals_init(&d->signals);
+	dz_notify_init(&d->notify);
+	dz_handshake_init(&d->handshake);
 	return d;
 }
 
+/*
+ * Frees the context and closes its descriptors; it never signals a
+ * supervisor and never removes a pidfile a daemon wrote (daemonize_stop
+ * does).  The one file it removes is a pidfile that daemonize_lock
+ * created in this process and that never received a pid: nothing ran.
+ */
 DZ_PUBLIC void
 daemonize_free(struct daemonize *d)
 {
 	int saved = errno;
-	int i;
 
 	if (d == NULL)
 		return;
-	if (d->started && !d->stopped)
-		(void)daemonize_stop(d);
-	dz_pidfile_release(d, false);
 	dz_signals_uninstall(d);
-	dz_notify_close(d);
-	dz_close_quietly(d->status_fd);
-	free(d->pidfile.path);
-	free(d->output_path);
-	free(d->workdir);
-	free(d->keep);
+	dz_pidfile_release(&d->pidfile, d->pidfile.created &&
+	    d->pidfile.written_by == 0);
+	dz_pidfile_clear(&d->pidfile);
+	dz_notify_close(&d->notify);
+	dz_handshake_close(&d->handshake);
+	dz_output_clear(&d->output);
+	dz_listen_clear(&d->listen);
+	dz_fdlist_clear(&d->keep);
 	dz_identity_clear(&d->id);
-	free(d->chroot_dir);
-	free(d->jail);
-	for (i = 0; i < d->nlisten; i++)
-		free(d->listen_names[i]);
-	free(d->listen_names);
-	free(d->listen_fds);
-	free(d->notify.name);
+	dz_confine_clear(&d->confine);
 	free(d->name);
 	free(d);
 	errno = saved;
@@ -234,325 +206,515 @@ daemonize_error(const struct daemonize *d)
 {
 	if (d == NULL)
 		return "invalid argument: no daemonize context";
-	return d->error[0] != '\0' ? d->error : "no error";
+	return d->err.text[0] != '\0' ? d->err.text : "no error";
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+DZ_PUBLIC int
+daemonize_set_mode(struct daemonize *d, int mode)
+{
+	if (configuring(d, "mode") == -1)
+		return -1;
+	if (mode != DAEMONIZE_MODE_AUTO && mode != DAEMONIZE_MODE_BACKGROUND &&
+	    mode != DAEMONIZE_MODE_FOREGROUND)
+		return dz_fail(&d->err, "mode", EINVAL, "mode %d: expected "
+		    "DAEMONIZE_MODE_AUTO, _BACKGROUND or _FOREGROUND", mode);
+	d->requested_mode = mode;
+	return 0;
 }
 
 DZ_PUBLIC int
 daemonize_set_flags(struct daemonize *d, unsigned int flags)
 {
-	const unsigned int known = DAEMONIZE_FOREGROUND | DAEMONIZE_NO_DETACH |
-	    DAEMONIZE_DETACH | DAEMONIZE_KEEP_SIGPIPE;
+	const unsigned int known = DAEMONIZE_KEEP_SIGPIPE;
 
-	if (dz_config_check(d, "flags") == -1)
+	if (configuring(d, "flags") == -1)
 		return -1;
 	if ((flags & ~known) != 0)
-		return dz_error(d, "flags", EINVAL, "unknown flag bits %#x",
-		    flags & ~known);
-	if ((flags & DAEMONIZE_DETACH) &&
-	    (flags & (DAEMONIZE_NO_DETACH | DAEMONIZE_FOREGROUND)))
-		return dz_error(d, "flags", EINVAL, "DAEMONIZE_DETACH contradicts "
-		    "DAEMONIZE_NO_DETACH and DAEMONIZE_FOREGROUND");
+		return dz_fail(&d->err, "flags", EINVAL,
+		    "unknown flag bits %#x", flags & ~known);
 	d->flags = flags;
+	d->signals.keep_sigpipe = (flags & DAEMONIZE_KEEP_SIGPIPE) != 0;
 	return 0;
+}
+
+DZ_PUBLIC int
+daemonize_set_pidfile(struct daemonize *d, const char *path)
+{
+	if (configuring(d, "pidfile") == -1)
+		return -1;
+	/* Absolute: the daemon removes it after chdir. */
+	return dz_replace_path(&d->err, "pidfile", &d->pidfile.path, path);
+}
+
+DZ_PUBLIC int
+daemonize_set_runtime_dir(struct daemonize *d, const char *path)
+{
+	if (configuring(d, "runtime_dir") == -1)
+		return -1;
+	return dz_replace_path(&d->err, "runtime_dir",
+	    &d->pidfile.runtime_dir, path);
+}
+
+DZ_PUBLIC int
+daemonize_set_output(struct daemonize *d, const char *path)
+{
+	if (configuring(d, "output") == -1)
+		return -1;
+	return dz_replace_path(&d->err, "output", &d->output.path, path);
+}
+
+DZ_PUBLIC int
+daemonize_set_user(struct daemonize *d, const char *user, const char *group)
+{
+	if (configuring(d, "privileges") == -1)
+		return -1;
+	return dz_identity_set(&d->id, user, group, &d->err);
+}
+
+DZ_PUBLIC int
+daemonize_set_chroot(struct daemonize *d, const char *path)
+{
+	if (configuring(d, "chroot") == -1)
+		return -1;
+	return dz_replace_path(&d->err, "chroot", &d->confine.root, path);
+}
+
+DZ_PUBLIC int
+daemonize_set_jail(struct daemonize *d, const char *jail)
+{
+	if (configuring(d, "jail") == -1)
+		return -1;
+	return dz_confine_set_jail(&d->confine, jail, &d->err);
+}
+
+DZ_PUBLIC int
+daemonize_set_workdir(struct daemonize *d, const char *path)
+{
+	if (configuring(d, "workdir") == -1)
+		return -1;
+	return dz_confine_set_workdir(&d->confine, path, &d->err);
 }
 
 DZ_PUBLIC int
 daemonize_set_umask(struct daemonize *d, mode_t mask)
 {
-	if (dz_config_check(d, "umask") == -1)
+	if (configuring(d, "umask") == -1)
 		return -1;
 	if ((mask & ~(mode_t)0777) != 0)
-		return dz_error(d, "umask", EINVAL, "%#o is not a file mode mask",
-		    (unsigned int)mask);
+		return dz_fail(&d->err, "umask", EINVAL,
+		    "%#o is not a file mode mask", (unsigned int)mask);
 	d->umask = mask;
 	d->umask_set = true;
 	return 0;
 }
 
 DZ_PUBLIC int
-daemonize_set_workdir(struct daemonize *d, const char *path)
-{
-	if (dz_config_check(d, "workdir") == -1)
-		return -1;
-	/* Applied after any chroot, so it is a path inside the new root and
-	 * must be absolute: a relative one would depend on where we were. */
-	if (path == NULL || *path != '/')
-		return dz_error(d, "workdir", EINVAL, "%s: not an absolute path",
-		    path == NULL ? "(null)" : path);
-	free(d->workdir);
-	if ((d->workdir = strdup(path)) == NULL)
-		return dz_error(d, "workdir", errno, "%s", path);
-	return 0;
-}
-
-DZ_PUBLIC int
 daemonize_set_timeout(struct daemonize *d, unsigned int milliseconds)
 {
-	if (dz_config_check(d, "timeout") == -1)
+	if (configuring(d, "timeout") == -1)
 		return -1;
 	d->timeout_ms = milliseconds;
 	return 0;
 }
 
 DZ_PUBLIC int
-daemonize_mode(const struct daemonize *d)
+daemonize_set_notify_fd(struct daemonize *d, int fd)
 {
-	if (d == NULL) {
-		errno = EINVAL;
+	if (configuring(d, "notify") == -1)
 		return -1;
+	if (fd == -1) {
+		d->ready_fd = -1;
+		return 0;
 	}
-	return d->mode;
+	/* A kept descriptor is the caller's socket or file: writing a
+	 * newline into it and closing it would break the server. */
+	if (dz_fdlist_has(&d->keep, fd))
+		return dz_fail(&d->err, "notify", EINVAL, "notification fd %d "
+		    "is also kept with daemonize_keep_fd", fd);
+	if (dz_readyfd_check(fd, &d->err) == -1)
+		return -1;
+	d->ready_fd = fd;
+	return 0;
 }
 
-/* ---- start --------------------------------------------------------------- */
+DZ_PUBLIC int
+daemonize_keep_fd(struct daemonize *d, int fd)
+{
+	if (before_start(d, "keep_fd") == -1)
+		return -1;
+	/* 0-2 are pointed at /dev/null or the log in the daemon; a socket
+	 * there was opened while they were closed, and would be replaced
+	 * without a word.  daemonize_lock first makes them valid. */
+	if (fd >= 0 && fd <= 2)
+		return dz_fail(&d->err, "keep_fd", EINVAL, "fd %d is standard "
+		    "%s: the daemon points it at /dev/null or the log; call "
+		    "daemonize_lock before opening descriptors so that none "
+		    "lands on 0, 1 or 2", fd,
+		    fd == 0 ? "input" : fd == 1 ? "output" : "error");
+	if (fd < 0 || fcntl(fd, F_GETFD) == -1)
+		return dz_fail(&d->err, "keep_fd", EBADF, "fd %d is not open",
+		    fd);
+	if (fd == d->ready_fd)
+		return dz_fail(&d->err, "keep_fd", EINVAL, "fd %d is the "
+		    "notification fd (daemonize_set_notify_fd)", fd);
+	if (dz_fdlist_add(&d->keep, fd) == -1)
+		return dz_fail(&d->err, "keep_fd", errno, "fd %d", fd);
+	return 0;
+}
 
-/* Release what start acquired in this process after a failure, keeping the
- * error text and errno: no lock, no file, no fd is left behind.  The one
- * exception is a daemon that was left running (it timed out, or did not
- * exit after it failed): its pidfile is its own, so this process only
- * closes its descriptor. */
+DZ_PUBLIC int
+daemonize_add_signal(struct daemonize *d, int signo)
+{
+	if (before_start(d, "signals") == -1)
+		return -1;
+	return dz_signals_add(&d->signals, signo, &d->err);
+}
+
+/* ---- lock ------------------------------------------------------------------------ */
+
+/* A start that fails under systemd must say why there, too: systemd shows
+ * STATUS= in "systemctl status", and start-stop-daemon --notify-await
+ * stops waiting at once instead of running out its timeout. */
+static void
+tell_supervisor_failure(struct daemonize *d, int errnum)
+{
+	char msg[DZ_ERRLEN + 64];
+	char *p;
+
+	if (d->notify.fd < 0)
+		return;
+	(void)snprintf(msg, sizeof(msg), "ERRNO=%d\nSTATUS=", errnum);
+	/* One line: a newline in the text must not become a field. */
+	p = msg + strlen(msg);
+	dz_strlcpy_safe(p, d->err.text, sizeof(msg) - (size_t)(p - msg));
+	for (; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	(void)dz_notify_send(&d->notify, msg, NULL);
+}
+
+/* Undo a failed lock or start in this process, keeping the error text and
+ * errno: no lock, no file we created, no descriptor is left behind.  A
+ * daemon left running (it timed out) owns its pidfile: only our
+ * descriptor is closed then. */
 static int
-start_failed(struct daemonize *d)
+release_after_failure(struct daemonize *d)
 {
 	int saved = errno;
 
-	dz_pidfile_release(d, !d->daemon_left_running);
-	dz_notify_close(d);
+	tell_supervisor_failure(d, saved);
+	dz_pidfile_release(&d->pidfile, !d->handshake.left_running);
+	dz_notify_close(&d->notify);
 	dz_signals_uninstall(d);
-	d->mode = DAEMONIZE_MODE_NONE;
+	d->state = DZ_CONFIGURING;
 	errno = saved;
 	return -1;
 }
 
-/* The daemon's half of background mode, and supervised mode.  In the
- * daemon a failure goes to the original process through the status pipe
- * (dz_status_fail does not return); in supervised mode it returns -1. */
-static int
-become_daemon(struct daemonize *d)
+/* Whether two configured paths name one file: the same string (both are
+ * absolute), or two names of one existing inode (a link, "a/../b"). */
+static bool
+same_file(const char *a, const char *b)
 {
-	bool detached = d->mode == DAEMONIZE_MODE_BACKGROUND;
+	struct stat sa, sb;
+
+	if (a == NULL || b == NULL)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Everything that must happen before the caller binds its sockets.  In this
+ * order, each for a reason:
+ *  1. The mode: the caller's request, DAEMONIZE_MODE, then detection.  It
+ *     looks at LISTEN_PID, which step 3 consumes.
+ *  2. fds 0-2 valid (/dev/null onto a closed one), before anything of
+ *     ours or the caller's is opened, so that nothing becomes someone's
+ *     stdout by accident.
+ *  3. The supervisor's handles: LISTEN_FDS before the fd sweep could
+ *     close them, the notify socket connected before a chroot hides its
+ *     path, and early, so that a failure of the next steps reaches the
+ *     supervisor too.
+ *  4. User, group and chroot checked here, in the original process, where
+ *     /etc is still reachable and an error still reaches the terminal.
+ *  5. The runtime directory, then the pidfile, locked: a second instance
+ *     stops here with "already running, pid N", before its bind could
+ *     fail with the less helpful "address already in use".
+ */
+DZ_PUBLIC int
+daemonize_lock(struct daemonize *d)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (d == NULL)
+		return no_context();
+	if (d->state == DZ_LOCKED)
+		return 0;
+	if (d->state != DZ_CONFIGURING)
+		return dz_fail(&d->err, "lock", EALREADY,
+		    "daemonize_start was already called");
+	d->err.text[0] = '\0';
+
+	if (dz_mode_choose(d->requested_mode, &d->detection, d->name,
+	    &d->mode, &d->err) == -1)
+		return -1;
+	if (same_file(d->pidfile.path, d->output.path))
+		return dz_fail(&d->err, "pidfile", EINVAL, "%s: also the log "
+		    "file (%s): log lines would overwrite the pid",
+		    d->pidfile.path, d->output.path);
+	if (dz_stdio_sanitize(&d->err) == -1)
+		return -1;
+	if (dz_listen_parse(&d->listen, &d->err) == -1 ||
+	    dz_notify_open(&d->notify, &d->err) == -1)
+		return release_after_failure(d);
+	if (d->ready_fd >= 0 && dz_readyfd_check(d->ready_fd, &d->err) == -1)
+		return release_after_failure(d);
+	if (dz_identity_configured(&d->id)) {
+		if (dz_privileges_resolve(&d->id, &d->err) == -1)
+			return release_after_failure(d);
+		uid = d->id.user != NULL ? d->id.uid : (uid_t)-1;
+		gid = d->id.gid;
+	}
+	dz_owners_init(&d->owners, uid != (uid_t)-1, uid);
+	if (dz_confine_check(&d->confine, &d->err) == -1)
+		return release_after_failure(d);
+	if (dz_runtime_dir_make(&d->pidfile, &d->owners, uid, gid,
+	    &d->err) == -1 ||
+	    dz_pidfile_open(&d->pidfile, &d->owners, &d->err) == -1)
+		return release_after_failure(d);
+	d->state = DZ_LOCKED;
+	return 0;
+}
+
+/* ---- start ------------------------------------------------------------------------ */
+
+/* The descriptors the fd sweep must leave open: the library's own and the
+ * caller's kept ones.  Malloc'ed; *n their number. */
+static int *
+keep_list(struct daemonize *d, const int sigpipe[2], size_t *n)
+{
+	size_t cap = d->keep.n + (size_t)d->listen.n + 8, i;
+	int *keep;
+
+	if ((keep = malloc(cap * sizeof(*keep))) == NULL)
+		return NULL;
+	*n = 0;
+	keep[(*n)++] = d->pidfile.fd;
+	keep[(*n)++] = d->handshake.status_fd;
+	keep[(*n)++] = d->notify.fd;
+	keep[(*n)++] = d->ready_fd;
+	keep[(*n)++] = sigpipe[0];
+	keep[(*n)++] = sigpipe[1];
+	for (i = 0; i < (size_t)d->listen.n; i++)
+		keep[(*n)++] = d->listen.fds[i];
+	for (i = 0; i < d->keep.n; i++)
+		keep[(*n)++] = d->keep.fd[i];
+	return keep;
+}
+
+/*
+ * The daemon's half of startup, in the process that will be the daemon:
+ * after the double fork in background mode, in place in foreground mode.
+ */
+static int
+become_daemon(struct daemonize *d, bool detached)
+{
+	int sigpipe[2] = { -1, -1 };
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	size_t n;
+	int *keep, r;
 
 	if (detached) {
-		/* Nothing inherited may survive: handlers and mask from the
-		 * shell, then every fd but the ones we or the caller need. */
-		if (dz_signals_reset(d) == -1 || dz_fds_sweep(d) == -1)
-			goto fail;
+		/* Nothing inherited from the shell may survive: handlers and
+		 * mask, then every fd but ours, the caller's kept ones and a
+		 * connection to the system logger.  The signal pipe exists
+		 * before the sweep, so it cannot take a number the caller
+		 * still believes it owns (a closed syslog socket's). */
+		if (dz_signals_reset(&d->signals, &d->err) == -1 ||
+		    dz_signals_open(d, sigpipe, &d->err) == -1)
+			return -1;
+		if ((keep = keep_list(d, sigpipe, &n)) == NULL)
+			return dz_fail(&d->err, "fds", errno, "keep list");
+		r = dz_fds_sweep(keep, n, &d->err);
+		free(keep);
+		if (r == -1 || dz_stdio_stdin_null(&d->err) == -1)
+			return -1;
 	}
 	/* Supervisors set umask and cwd themselves (systemd's UMask= and
-	 * WorkingDirectory=); override them only when asked to. */
+	 * WorkingDirectory=): overridden only when asked to. */
 	if (detached || d->umask_set)
 		(void)umask(d->umask);
-	/* The log file is opened before chroot and privilege drop, while the
-	 * outside filesystem and our rights are still there. */
-	if (detached && dz_stdio_redirect(d) == -1)
-		goto fail;
-	/* The pid is written now, as root, into the descriptor locked before
-	 * the fork; the lock is held by this process from here on. */
-	if (dz_pidfile_write(d) == -1)
-		goto fail;
-	/* chroot (then chdir into it) needs root, so it comes before the
-	 * privilege drop; resolution of names happened before the fork. */
-	if (dz_confine_enter(d) == -1)
-		goto fail;
-	if (dz_privileges_drop(d) == -1)
-		goto fail;
-	if (dz_signals_install(d) == -1)
-		goto fail;
+	/* The log is opened now, while the outside filesystem and root are
+	 * still ours, and created owned by the target user so that it can
+	 * be reopened after the drop; it replaces stdout and stderr only at
+	 * ready, so that the daemon's own warnings reach the terminal. */
+	if (detached) {
+		if (d->id.user != NULL)
+			uid = d->id.uid;
+		if (dz_identity_configured(&d->id))
+			gid = d->id.gid;
+		if (dz_output_open(&d->output, &d->owners, uid, gid,
+		    &d->err) == -1)
+			return -1;
+	}
+	/* As root, into the descriptor locked before the fork. */
+	if (dz_pidfile_write(&d->pidfile, &d->err) == -1)
+		return -1;
+	/* chroot needs root: before the drop. */
+	if (dz_confine_enter(&d->confine, detached, &d->err) == -1)
+		return -1;
+	if (dz_identity_configured(&d->id) &&
+	    dz_privileges_drop(&d->id, &d->err) == -1)
+		return -1;
+	return dz_signals_install(&d->signals, d, &d->err);
+}
+
+/* fork() copies one thread: a lock another thread holds (malloc's) stays
+ * locked for ever in the child, which then calls malloc.  Where the
+ * system can count threads, refuse instead of deadlocking some day. */
+static int
+single_threaded(struct daemonize *d)
+{
+	int n = dz_thread_count();
+
+	if (n > 1)
+		return dz_fail(&d->err, "start", EDEADLK, "the process has %d "
+		    "threads: daemonize_start must run before any thread is "
+		    "created (fork copies only the calling one)", n);
 	return 0;
-fail:
-	if (detached)
-		dz_status_fail(d);      /* does not return */
-	return -1;
 }
 
 DZ_PUBLIC int
 daemonize_start(struct daemonize *d)
 {
-	sigset_t saved_mask;
-	int r;
+	sigset_t caller_mask;
+	int r, saved;
 
-	if (d == NULL) {
-		errno = EINVAL;
+	if (d == NULL)
+		return no_context();
+	if (d->state == DZ_CONFIGURING && daemonize_lock(d) == -1)
 		return -1;
-	}
-	if (d->started)
-		return dz_error(d, "start", EALREADY,
+	if (d->state != DZ_LOCKED)
+		return dz_fail(&d->err, "start", EALREADY,
 		    "daemonize_start was already called");
-	d->error[0] = '\0';
-
-	if (dz_mode_choose(d) == -1)
-		return -1;
 
 	if (d->mode == DAEMONIZE_MODE_FOREGROUND) {
-		/* Debug mode: no startup step at all, but signals and a
-		 * supervisor's readiness protocol work as in every mode. */
-		if (dz_listen_parse(d) == -1 || dz_notify_open(d) == -1 ||
-		    dz_signals_install(d) == -1)
-			return start_failed(d);
-		d->started = true;
+		/* No fork, no setsid, stdio and inherited fds untouched;
+		 * every configured step is still applied. */
+		if (become_daemon(d, false) == -1)
+			return release_after_failure(d);
 		d->owner = getpid();
+		d->state = DZ_STARTED;
 		return 0;
 	}
 
-	/* 1. Everything that can be checked is checked here, where the error
-	 * still reaches the terminal and /etc is still reachable. */
-	if (dz_privileges_resolve(d) == -1 || dz_confine_check(d) == -1)
-		return start_failed(d);
-	/* 2. fds 0-2 valid, so the pidfile or a socket can never become
-	 * someone's stdout. */
-	if (dz_stdio_sanitize(d) == -1)
-		return start_failed(d);
-	/* Supervisor handles are taken over before the fd sweep would close
-	 * them and before chroot would hide the notify socket's path. */
-	if (dz_listen_parse(d) == -1 || dz_notify_open(d) == -1)
-		return start_failed(d);
-	/* 3. A second instance stops here, in the terminal. */
-	if (dz_pidfile_open(d) == -1)
-		return start_failed(d);
-
-	if (d->mode == DAEMONIZE_MODE_SUPERVISED) {
-		if (become_daemon(d) == -1)
-			return start_failed(d);
-		d->started = true;
-		d->owner = getpid();
-		return 0;
-	}
-
-	/* 4. Background: the handled signals stay blocked from before the
-	 * fork until the daemon's handlers are in place, so a SIGTERM sent
-	 * to the new pid during startup is queued, not fatal or lost. */
-	if (dz_signals_block(d, &saved_mask) == -1)
-		return start_failed(d);
-	r = dz_fork_detach(d, &saved_mask);
+	if (single_threaded(d) == -1)
+		return release_after_failure(d);
+	/* The handled signals stay blocked from before the fork until the
+	 * daemon's handlers are in place: a SIGTERM sent to the new pid
+	 * during startup is queued, not fatal or lost. */
+	if (dz_signals_block(&d->signals, &caller_mask, &d->err) == -1)
+		return release_after_failure(d);
+	r = dz_detach(&d->handshake, d->timeout_ms, &caller_mask, &d->err);
 	if (r != 0) {
-		/* The original process: the daemon is ready, or it is not
-		 * and r is -1 with its error. */
-		int saved = errno;
-
-		(void)sigprocmask(SIG_SETMASK, &saved_mask, NULL);
-		if (r == -1) {
-			errno = saved;
-			return start_failed(d);
-		}
-		/* The daemon owns the pidfile, notify socket and fds now. */
-		dz_pidfile_release(d, false);
-		dz_notify_close(d);
-		d->started = true;
-		d->stopped = true;
-		d->is_parent = true;
+		/* The original process. */
+		saved = errno;
+		(void)sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+		errno = saved;
+		if (r == -1)
+			return release_after_failure(d);
+		/* The daemon owns the pidfile and the notify socket now;
+		 * our descriptors go, the lock stays with its copy. */
+		dz_pidfile_release(&d->pidfile, false);
+		dz_notify_close(&d->notify);
+		d->state = DZ_PARENT;
 		return DAEMONIZE_PARENT;
 	}
-	/* 5. The daemon. */
-	(void)become_daemon(d);
-	d->started = true;
+	/* The daemon: a failed step goes to the original process, which
+	 * prints it; this process exits. */
 	d->owner = getpid();
+	if (become_daemon(d, true) == -1)
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	d->state = DZ_STARTED;
 	return 0;
 }
 
-/* ---- readiness and the end ----------------------------------------------- */
-
-/* A process forked from the daemon after start inherits the context; it
- * must not claim readiness or failure for the service. */
-bool
-dz_not_owner(struct daemonize *d, const char *step)
-{
-	if (getpid() == d->owner)
-		return false;
-	(void)dz_error(d, step, EPERM, "not the process daemonize_start "
-	    "returned in (pid %ld); a forked child cannot speak for the "
-	    "daemon", (long)d->owner);
-	return true;
-}
+/* ---- readiness, failure and the end ------------------------------------------------ */
 
 DZ_PUBLIC int
 daemonize_ready(struct daemonize *d)
 {
 	char msg[64];
+	bool first;
 	int r = 0;
 
-	if (d == NULL || !d->started || d->is_parent)
-		return dz_error(d, "ready", EINVAL,
-		    "daemonize_start has not returned 0 in this process");
-	if (dz_not_owner(d, "ready"))
+	if (as_daemon(d, "ready") == -1)
 		return -1;
+	if (d->state == DZ_FAILED)
+		return dz_fail(&d->err, "ready", EINVAL,
+		    "daemonize_fail was called");
+	first = d->state == DZ_STARTED;
+	/* stdout and stderr leave the terminal now, before the original
+	 * process is told (so that a "$(command)" sees its EOF). */
+	if (first && d->mode == DAEMONIZE_MODE_BACKGROUND &&
+	    dz_output_install(&d->output, &d->err) == -1) {
+		(void)dz_handshake_error(&d->handshake, errno, d->err.text);
+		return -1;
+	}
 	if (d->notify.fd >= 0) {
 		/* MAINPID on the first READY lets a Type=forking unit with
-		 * NotifyAccess=all know its main process. */
-		if (!d->ready_sent)
+		 * NotifyAccess=all learn its main process. */
+		if (first)
 			(void)snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld",
 			    (long)getpid());
 		else
 			(void)snprintf(msg, sizeof(msg), "READY=1");
-		if (dz_notify_send(d, msg) == -1)
+		if (dz_notify_send(&d->notify, msg, &d->err) == -1)
 			r = -1;
 	}
-	if (!d->ready_sent && d->notify_fd >= 0) {
-		/* s6 and OpenRC: one newline, then the fd is closed. */
-		ssize_t n;
-
-		do
-			n = write(d->notify_fd, "\n", 1);
-		while (n == -1 && errno == EINTR);
-		if (n != 1)
-			r = dz_error(d, "ready", errno,
-			    "notification fd %d", d->notify_fd);
-		dz_close_quietly(d->notify_fd);
-		d->notify_fd = -1;
+	if (first && d->ready_fd >= 0) {
+		if (dz_readyfd_signal(d->ready_fd, &d->err) == -1)
+			r = -1;
+		d->ready_fd = -1;
 	}
-	if (d->status_fd >= 0) {
-		/* EPIPE: the original process stopped waiting (its timeout
-		 * passed, or it was killed).  The daemon is ready all the
-		 * same and runs on; that is not a failure of ready. */
-		if (dz_status_send(d->status_fd, DZ_REC_READY, 0, "", "") == -1 &&
-		    errno != EPIPE)
-			r = dz_error(d, "ready", errno,
-			    "cannot tell the original process");
-		dz_close_quietly(d->status_fd);
-		d->status_fd = -1;
-	}
-	d->ready_sent = true;
+	/* EPIPE: the original process stopped waiting (its timeout, or it
+	 * was killed).  The daemon is ready all the same. */
+	if (first && dz_handshake_ready(&d->handshake, &d->err) == -1 &&
+	    errno != EPIPE)
+		r = -1;
+	d->state = DZ_READY;
 	return r;
 }
 
 DZ_PUBLIC int
 daemonize_fail(struct daemonize *d, int errnum, const char *fmt, ...)
 {
-	char msg[DZ_ERRLEN];
 	va_list ap;
 	int r = 0;
 
-	if (d == NULL || fmt == NULL || errnum < 0)
-		return dz_error(d, "fail", EINVAL, "bad arguments");
-	if (!d->started || d->is_parent)
-		return dz_error(d, "fail", EINVAL,
-		    "daemonize_start has not returned 0 in this process");
-	if (dz_not_owner(d, "fail"))
+	if (as_daemon(d, "fail") == -1)
 		return -1;
+	if (fmt == NULL || errnum < 0)
+		return dz_fail(&d->err, "fail", EINVAL, "bad arguments");
 	va_start(ap, fmt);
-	(void)dz_verror(d, "", errnum, fmt, ap);
+	(void)dz_vfail(&d->err, "", errnum, fmt, ap);
 	va_end(ap);
-	if (d->notify.fd >= 0) {
-		char *p;
-
-		(void)snprintf(msg, sizeof(msg), "ERRNO=%d\nSTATUS=", errnum);
-		/* One line: a newline in the message must not become a
-		 * field of its own (READY=1, MAINPID=...). */
-		p = msg + strlen(msg);
-		append(msg, sizeof(msg), d->error);
-		for (; *p != '\0'; p++)
-			if (*p == '\n')
-				*p = ' ';
-		if (dz_notify_send(d, msg) == -1)
-			r = -1;
-	}
-	if (d->status_fd >= 0) {
-		/* The write end stays open: the original process waits for the
-		 * EOF of our exit, so that no process is left when it reports
-		 * the failure. */
-		if (dz_status_send(d->status_fd, DZ_REC_ERROR, errnum, "",
-		    d->error) == -1)
-			r = -1;
-	}
+	tell_supervisor_failure(d, errnum);
+	/* The original process prints it and waits for our exit, then
+	 * removes what remains. */
+	if (dz_handshake_error(&d->handshake, errnum, d->err.text) == -1)
+		r = -1;
+	/* A failed start leaves no pidfile naming a process that is about
+	 * to exit. */
+	dz_pidfile_release(&d->pidfile, true);
+	d->state = DZ_FAILED;
 	errno = errnum;
 	return r;
 }
@@ -560,22 +722,289 @@ daemonize_fail(struct daemonize *d, int errnum, const char *fmt, ...)
 DZ_PUBLIC int
 daemonize_stop(struct daemonize *d)
 {
+	if (d == NULL)
+		return no_context();
+	switch (d->state) {
+	case DZ_CONFIGURING:
+	case DZ_PARENT:		/* the daemon owns it all */
+	case DZ_STOPPED:
+		return 0;
+	case DZ_LOCKED:		/* gave up before start */
+		dz_pidfile_release(&d->pidfile, true);
+		dz_notify_close(&d->notify);
+		d->state = DZ_STOPPED;
+		return 0;
+	case DZ_STARTED:
+	case DZ_READY:
+	case DZ_FAILED:
+		break;
+	}
+	if (as_daemon(d, "stop") == -1)
+		return -1;
+	if (d->notify.fd >= 0 && !d->stopping_sent)
+		(void)dz_notify_send(&d->notify, "STOPPING=1", NULL);
+	d->stopping_sent = true;
+	/* Removed if the name still maps to our locked inode and we can;
+	 * else emptied through our descriptor (after a drop that left the
+	 * directory unwritable). */
+	dz_pidfile_release(&d->pidfile, true);
+	d->state = DZ_STOPPED;
+	return 0;
+}
+
+DZ_PUBLIC int
+daemonize_reopen_output(struct daemonize *d)
+{
+	if (d == NULL)
+		return no_context();
+	/* Only a detached daemon's output is ours, and only once ready:
+	 * before that stdout is still the terminal's. */
+	if (d->mode != DAEMONIZE_MODE_BACKGROUND || d->state != DZ_READY ||
+	    d->output.path == NULL)
+		return 0;
+	return dz_output_reopen(&d->output, &d->owners, &d->err);
+}
+
+/* ---- what was decided ---------------------------------------------------------------- */
+
+DZ_PUBLIC int
+daemonize_mode(const struct daemonize *d)
+{
+	if (d == NULL)
+		return no_context();
+	return d->state == DZ_CONFIGURING ? d->requested_mode : d->mode;
+}
+
+DZ_PUBLIC const char *
+daemonize_supervisor(struct daemonize *d, const char **marker)
+{
+	if (marker != NULL)
+		*marker = NULL;
 	if (d == NULL) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
-	if (!d->started || d->stopped) {
-		d->stopped = true;
+	dz_supervisor_detect(&d->detection, d->name);
+	if (marker != NULL)
+		*marker = d->detection.marker;
+	return d->detection.supervisor;
+}
+
+/* ---- signals ------------------------------------------------------------------------- */
+
+DZ_PUBLIC int
+daemonize_signal_fd(const struct daemonize *d)
+{
+	if (d == NULL)
+		return no_context();
+	return dz_signals_fd(d);
+}
+
+DZ_PUBLIC int
+daemonize_next_signal(struct daemonize *d, int timeout_ms)
+{
+	if (d == NULL)
+		return no_context();
+	return dz_signals_next(d, timeout_ms, &d->err);
+}
+
+/* ---- messages to a supervisor -------------------------------------------------------- */
+
+/* Whether msg is "KEY=VALUE" lines with keys of [A-Z0-9_], as systemd
+ * parses them; *stopping when one of them is STOPPING=1. */
+static bool
+valid_fields(const char *msg, bool *ready, bool *stopping)
+{
+	const char *p = msg, *key;
+
+	*ready = *stopping = false;
+	while (*p != '\0') {
+		key = p;
+		while ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_')
+			p++;
+		if (p == key || *p != '=')
+			return false;
+		if (strncmp(key, "READY=", 6) == 0)
+			*ready = true;
+		if (strncmp(key, "STOPPING=1", 10) == 0 &&
+		    (key[10] == '\n' || key[10] == '\0'))
+			*stopping = true;
+		while (*p != '\0' && *p != '\n')
+			p++;
+		if (*p == '\n')
+			p++;
+	}
+	return p != msg;
+}
+
+DZ_PUBLIC int
+daemonize_notify(struct daemonize *d, const char *fmt, ...)
+{
+	char msg[DZ_NOTIFY_MAX];
+	bool ready, stopping;
+	va_list ap;
+	int n;
+
+	if (d == NULL)
+		return no_context();
+	if (fmt == NULL)
+		return dz_fail(&d->err, "notify", EINVAL, "no format");
+	if (d->notify.fd < 0)
+		return 0;
+	if (as_daemon(d, "notify") == -1)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return dz_fail(&d->err, "notify", EMSGSIZE,
+		    "message longer than %d bytes", DZ_NOTIFY_MAX - 1);
+	if (!valid_fields(msg, &ready, &stopping))
+		return dz_fail(&d->err, "notify", EINVAL, "\"%.64s\": expected "
+		    "KEY=VALUE lines, keys of A-Z, 0-9 and _", msg);
+	/* READY=1 also ends the handshake with the original process and
+	 * the s6 fd: only daemonize_ready can do all of it. */
+	if (ready)
+		return dz_fail(&d->err, "notify", EINVAL,
+		    "READY=1: call daemonize_ready instead");
+	if (dz_notify_send(&d->notify, msg, &d->err) == -1)
+		return -1;
+	if (stopping)
+		d->stopping_sent = true;
+	return 0;
+}
+
+DZ_PUBLIC int
+daemonize_notify_status(struct daemonize *d, const char *fmt, ...)
+{
+	char msg[DZ_NOTIFY_MAX];
+	va_list ap;
+	size_t i;
+
+	if (d == NULL)
+		return no_context();
+	if (fmt == NULL)
+		return dz_fail(&d->err, "notify", EINVAL, "no format");
+	if (d->notify.fd < 0)
+		return 0;
+	if (as_daemon(d, "notify") == -1)
+		return -1;
+	memcpy(msg, "STATUS=", 7);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + 7, sizeof(msg) - 7, fmt, ap);
+	va_end(ap);
+	/* A newline would start another field: a status text must not be
+	 * able to send READY=1 or MAINPID= on its own. */
+	for (i = 7; msg[i] != '\0'; i++)
+		if (msg[i] == '\n')
+			msg[i] = ' ';
+	return dz_notify_send(&d->notify, msg, &d->err);
+}
+
+DZ_PUBLIC int
+daemonize_notify_reloading(struct daemonize *d)
+{
+	char msg[64];
+
+	if (d == NULL)
+		return no_context();
+	if (d->notify.fd < 0)
+		return 0;
+	if (as_daemon(d, "notify") == -1)
+		return -1;
+	/* Type=notify-reload matches the time stamp against its own
+	 * CLOCK_MONOTONIC to tell this reload from an earlier one. */
+	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(dz_now_ns() / 1000));
+	return dz_notify_send(&d->notify, msg, &d->err);
+}
+
+DZ_PUBLIC uint64_t
+daemonize_watchdog_usec(const struct daemonize *d)
+{
+	if (d == NULL) {
+		errno = EINVAL;
 		return 0;
 	}
-	d->stopped = true;
-	/* A worker forked from the daemon that frees its copy of the
-	 * context only closes its descriptors: the service is not stopping,
-	 * and the pidfile is removed only by its writer (pidfile.c). */
-	if (d->notify.fd >= 0 && !d->stopping_sent && getpid() == d->owner)
-		(void)daemonize_stopping(d);
-	/* Removes the file if its name still maps to our locked inode and we
-	 * are the process that wrote it; else truncates it. */
-	dz_pidfile_release(d, true);
+	return d->notify.fd >= 0 ? d->notify.watchdog_usec : 0;
+}
+
+DZ_PUBLIC int
+daemonize_listen_fds(struct daemonize *d, const int **fds,
+    const char *const **names)
+{
+	if (fds != NULL)
+		*fds = NULL;
+	if (names != NULL)
+		*names = NULL;
+	if (d == NULL)
+		return no_context();
+	/* LISTEN_PID is also the strongest systemd marker: detection must
+	 * see it before parsing removes it from the environment. */
+	dz_supervisor_detect(&d->detection, d->name);
+	if (dz_listen_parse(&d->listen, &d->err) == -1)
+		return -1;
+	if (d->listen.n == 0 &&
+	    dz_listen_launchd(&d->listen, d->name, &d->err) == -1)
+		return -1;
+	if (fds != NULL)
+		*fds = d->listen.fds;
+	if (names != NULL)
+		*names = (const char *const *)d->listen.names;
+	return d->listen.n;
+}
+
+/* ---- another process's view, through the pidfile --------------------------------------- */
+
+/* Readers trust files owned by root, the effective user and the daemon's
+ * configured user (its uid looked up, not the drop prepared). */
+static int
+reader_setup(struct daemonize *d, const char *step)
+{
+	uid_t uid;
+
+	if (d == NULL)
+		return no_context();
+	if (d->pidfile.path == NULL)
+		return dz_fail(&d->err, step, EINVAL,
+		    "no pidfile configured (daemonize_set_pidfile)");
+	if (d->id.user == NULL) {
+		dz_owners_init(&d->owners, false, 0);
+		return 0;
+	}
+	if (dz_identity_uid(&d->id, &uid, &d->err) == -1)
+		return -1;
+	dz_owners_init(&d->owners, true, uid);
 	return 0;
+}
+
+DZ_PUBLIC int
+daemonize_pidfile_state(struct daemonize *d, pid_t *pid)
+{
+	pid_t dummy;
+
+	if (reader_setup(d, "pidfile") == -1)
+		return -1;
+	return dz_pidfile_state(d->pidfile.path, &d->owners,
+	    pid != NULL ? pid : &dummy, &d->err);
+}
+
+DZ_PUBLIC int
+daemonize_pidfile_signal(struct daemonize *d, int signo)
+{
+	if (reader_setup(d, "pidfile") == -1)
+		return -1;
+	return dz_pidfile_signal(d->pidfile.path, &d->owners, signo,
+	    &d->err);
+}
+
+DZ_PUBLIC int
+daemonize_pidfile_terminate(struct daemonize *d, int signo,
+    unsigned int timeout_ms)
+{
+	if (reader_setup(d, "pidfile") == -1)
+		return -1;
+	return dz_pidfile_terminate(d->pidfile.path, &d->owners, signo,
+	    timeout_ms, &d->err);
 }

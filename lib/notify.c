@@ -1,21 +1,24 @@
 /*
  * notify.c - systemd's notify protocol and socket activation, written
- * without libsystemd (DESIGN.md section 5), and the s6/OpenRC readiness fd.
+ * without libsystemd, and the s6/OpenRC readiness fd.
  *
- * The notify socket is connected in daemonize_start() before the pidfile,
- * the fork and any chroot: a connected datagram socket keeps reaching its
- * peer after the path has vanished from our view.  NOTIFY_SOCKET,
- * WATCHDOG_*, and LISTEN_* are removed from the environment once read, so
- * that children the daemon spawns do not mistake them for their own.
+ * The notify socket is connected at start before the pidfile, the fork
+ * and any chroot: a connected datagram socket keeps reaching its peer
+ * after the path has vanished from our view.  NOTIFY_SOCKET, WATCHDOG_*,
+ * and LISTEN_* are removed from the environment once read, so that
+ * children the daemon spawns do not mistake them for their own.
+ *
+ * Only the transport lives here: the orchestrator (daemonize.c) builds
+ * the messages, decides who may send them (a worker forked from the
+ * daemon must not speak for it) and hands each to dz_notify_send.
  */
-#include "internal.h"
+#include "notify.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef MSG_NOSIGNAL
@@ -29,42 +32,29 @@
 /* How much of a bad value an error message quotes. */
 #define DZ_QUOTE 128
 
-/* ---- parsers ------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
-/* Strict: one or more decimal digits and nothing else, no sign, no
- * spaces.  strtoull would accept " -1" as a huge number. */
-int
-dz_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+/* Set FD_CLOEXEC, keeping the other descriptor flags. */
+static int
+set_cloexec(int fd)
 {
-	unsigned long long v = 0;
-	unsigned int digit;
+	int fl;
 
-	if (s == NULL || *s == '\0') {
-		errno = EINVAL;
+	if ((fl = fcntl(fd, F_GETFD)) == -1)
 		return -1;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9') {
-			errno = EINVAL;
-			return -1;
-		}
-		digit = (unsigned int)(*s - '0');
-		if (v > (~0ULL - digit) / 10) {
-			/* Keep scanning: garbage after an overflow is still
-			 * garbage, and EINVAL is the better answer. */
-			for (s++; *s >= '0' && *s <= '9'; s++)
-				;
-			errno = *s == '\0' ? ERANGE : EINVAL;
-			return -1;
-		}
-		v = v * 10 + digit;
-	}
-	if (v > max) {
-		errno = ERANGE;
-		return -1;
-	}
-	*out = v;
-	return 0;
+	if ((fl & FD_CLOEXEC) != 0)
+		return 0;
+	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+/* ---- the notify socket --------------------------------------------------- */
+
+void
+dz_notify_init(struct dz_notify *n)
+{
+	n->fd = -1;
+	n->name = NULL;
+	n->watchdog_usec = 0;
 }
 
 /*
@@ -113,12 +103,10 @@ dz_notify_parse_address(const char *name, struct sockaddr_un *sun,
 	return -1;
 }
 
-/* ---- the notify socket --------------------------------------------------- */
-
 static int
-notify_error(struct daemonize *d, int err, const char *value, const char *why)
+notify_error(struct dz_err *e, int err, const char *value, const char *why)
 {
-	return dz_error(d, "notify", err, "NOTIFY_SOCKET=%.*s%s: %s", DZ_QUOTE,
+	return dz_fail(e, "notify", err, "NOTIFY_SOCKET=%.*s%s: %s", DZ_QUOTE,
 	    value, strlen(value) > DZ_QUOTE ? "..." : "", why);
 }
 
@@ -126,7 +114,7 @@ notify_error(struct daemonize *d, int err, const char *value, const char *why)
 static int
 notify_socket(void)
 {
-	int fd, fd3;
+	int fd;
 
 #ifdef SOCK_CLOEXEC
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -144,86 +132,84 @@ notify_socket(void)
 	}
 	/* Foreground mode does not sanitise fds 0-2, and a socket there
 	 * would become someone's stdin or stdout. */
-	if (fd < 3) {
-		fd3 = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		dz_close_quietly(fd);
-		fd = fd3;
-	}
-	return fd;
+	return dz_move_high(fd);
 }
 
 /* WATCHDOG_USEC counts for us only if WATCHDOG_PID is unset or ours:
- * otherwise a parent's watchdog leaked into our environment. */
+ * otherwise a parent's watchdog leaked into our environment.  *usec is 0
+ * then. */
 static int
-watchdog_read(struct daemonize *d)
+watchdog_read(uint64_t *usec, struct dz_err *e)
 {
-	const char *usec = getenv("WATCHDOG_USEC");
-	const char *pid = getenv("WATCHDOG_PID");
+	const char *value, *pid;
 	unsigned long long v;
 
-	d->notify.watchdog_usec = 0;
-	if (usec == NULL || *usec == '\0')
+	*usec = 0;
+	value = getenv("WATCHDOG_USEC");
+	pid = getenv("WATCHDOG_PID");
+	if (value == NULL || *value == '\0')
 		return 0;
 	if (pid != NULL && *pid != '\0') {
 		if (dz_parse_uint(pid, (unsigned long long)INT32_MAX,
 		    &v) == -1 || (pid_t)v != getpid())
 			return 0;
 	}
-	if (dz_parse_uint(usec, ~0ULL, &v) == -1)
-		return dz_error(d, "notify", errno,
+	if (dz_parse_uint(value, ~0ULL, &v) == -1)
+		return dz_fail(e, "notify", errno,
 		    "WATCHDOG_USEC=%.*s: not a number of microseconds",
-		    DZ_QUOTE, usec);
-	d->notify.watchdog_usec = v;
+		    DZ_QUOTE, value);
+	*usec = v;
 	return 0;
 }
 
 int
-dz_notify_open(struct daemonize *d)
+dz_notify_open(struct dz_notify *n, struct dz_err *e)
 {
-	const char *value = getenv("NOTIFY_SOCKET");
+	const char *value;
 	struct sockaddr_un sun;
 	socklen_t len;
+	uint64_t usec;
 	char *name;
-	int fd, r;
+	int fd, r, err;
 
 	/* Twice is harmless: the first call consumed the variables. */
-	if (d->notify.fd >= 0 || value == NULL || *value == '\0')
+	value = getenv("NOTIFY_SOCKET");
+	if (n->fd >= 0 || value == NULL || *value == '\0')
 		return 0;
 	if (dz_notify_parse_address(value, &sun, &len) == -1) {
 		if (errno == ENAMETOOLONG)
-			return notify_error(d, errno, value,
+			return notify_error(e, errno, value,
 			    "longer than a socket address can hold");
 		if (errno == EAFNOSUPPORT)
-			return notify_error(d, errno, value,
+			return notify_error(e, errno, value,
 			    "only AF_UNIX sockets are supported");
-		return notify_error(d, errno, value,
+		return notify_error(e, errno, value,
 		    "expected an absolute path or @abstract-name");
 	}
-	if (watchdog_read(d) == -1)
+	/* Everything is prepared before n is touched: a failure changes
+	 * nothing. */
+	if (watchdog_read(&usec, e) == -1)
 		return -1;
 	if ((fd = notify_socket()) == -1)
-		return notify_error(d, errno, value, "socket");
+		return notify_error(e, errno, value, "socket");
 	/* Connected now, before chroot: the path is resolved once. */
 	do
 		r = connect(fd, (struct sockaddr *)&sun, len);
 	while (r == -1 && errno == EINTR);
 	if (r == -1) {
-		int err = errno;
-
+		err = errno;
 		dz_close_quietly(fd);
-		d->notify.watchdog_usec = 0;
-		return notify_error(d, err, value, "cannot connect");
+		return notify_error(e, err, value, "cannot connect");
 	}
 	if ((name = strdup(value)) == NULL) {
-		int err = errno;
-
+		err = errno;
 		dz_close_quietly(fd);
-		d->notify.watchdog_usec = 0;
-		return notify_error(d, err, value, "strdup");
+		return notify_error(e, err, value, "strdup");
 	}
-	free(d->notify.name);
-	d->notify.name = name;
-	d->notify.fd = fd;
+	free(n->name);
+	n->name = name;
+	n->fd = fd;
+	n->watchdog_usec = usec;
 	(void)unsetenv("NOTIFY_SOCKET");
 	(void)unsetenv("WATCHDOG_USEC");
 	(void)unsetenv("WATCHDOG_PID");
@@ -231,46 +217,50 @@ dz_notify_open(struct daemonize *d)
 }
 
 int
-dz_notify_send(struct daemonize *d, const char *msg)
+dz_notify_send(const struct dz_notify *n, const char *msg,
+    struct dz_err *e)
 {
-	size_t len = strlen(msg);
-	ssize_t n;
+	const char *name;
+	size_t len;
+	ssize_t r;
 
-	if (d->notify.fd < 0)
+	if (n->fd < 0)
 		return 0;
-	/* A worker forked from the daemon shares the socket, but systemd
-	 * (NotifyAccess=all) would take its STOPPING=1 for the service's. */
-	if (d->owner != 0 && dz_not_owner(d, "notify"))
-		return -1;
-	/* One datagram per message: systemd reads each as a whole. */
+	if (msg == NULL)
+		return dz_fail(e, "notify", EINVAL, "no message");
+	name = n->name != NULL ? n->name : "NOTIFY_SOCKET";
+	len = strlen(msg);
+	/* One datagram per message: systemd reads each as a whole.  No
+	 * SIGPIPE when the manager has gone: the daemon gets the error. */
 	do
-		n = send(d->notify.fd, msg, len, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return dz_error(d, "notify", errno, "%s: cannot send",
-		    d->notify.name != NULL ? d->notify.name : "NOTIFY_SOCKET");
-	if ((size_t)n != len)
-		return dz_error(d, "notify", EMSGSIZE, "%s: short send",
-		    d->notify.name != NULL ? d->notify.name : "NOTIFY_SOCKET");
+		r = send(n->fd, msg, len, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	if (r == -1)
+		return dz_fail(e, "notify", errno, "%s: cannot send", name);
+	if ((size_t)r != len)
+		return dz_fail(e, "notify", EMSGSIZE, "%s: short send", name);
 	return 0;
 }
 
 void
-dz_notify_close(struct daemonize *d)
+dz_notify_close(struct dz_notify *n)
 {
-	if (d == NULL)
+	if (n == NULL)
 		return;
-	dz_close_quietly(d->notify.fd);
-	d->notify.fd = -1;
-	d->notify.watchdog_usec = 0;
+	dz_close_quietly(n->fd);
+	free(n->name);
+	dz_notify_init(n);
 }
 
 /* ---- socket activation --------------------------------------------------- */
 
+/* systemd's sd_listen_fds unsets LISTEN_PIDFDID with the others: it
+ * belongs to the same hand-over. */
 static void
 listen_unsetenv(void)
 {
 	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_PIDFDID");
 	(void)unsetenv("LISTEN_FDS");
 	(void)unsetenv("LISTEN_FDNAMES");
 }
@@ -286,63 +276,87 @@ listen_free(int *fds, char **names, int n)
 	free(fds);
 }
 
-/* The i-th colon-separated field of list (empty fields count), or NULL
- * when the list is shorter. */
-static char *
-field_dup(const char *list, int i)
+/* Number of colon-separated fields of list; empty fields count, so ""
+ * is one empty name and "a:" two names. */
+static unsigned long
+field_count(const char *list)
 {
-	const char *end;
+	unsigned long n = 1;
 
-	for (; list != NULL && i > 0; i--) {
-		if ((list = strchr(list, ':')) != NULL)
-			list++;
+	for (; *list != '\0'; list++) {
+		if (*list == ':')
+			n++;
 	}
-	if (list == NULL)
-		return NULL;
-	if ((end = strchr(list, ':')) == NULL)
-		end = list + strlen(list);
-	return strndup(list, (size_t)(end - list));
+	return n;
 }
 
-int
-dz_listen_parse(struct daemonize *d)
+/* A copy of the first field of *list, advancing *list past it and its
+ * colon; NULL with errno when out of memory. */
+static char *
+field_next(const char **list)
 {
-	const char *pid = getenv("LISTEN_PID");
-	const char *count = getenv("LISTEN_FDS");
-	const char *fdnames = getenv("LISTEN_FDNAMES");
+	const char *end;
+	char *copy;
+
+	if ((end = strchr(*list, ':')) == NULL)
+		end = *list + strlen(*list);
+	if ((copy = strndup(*list, (size_t)(end - *list))) == NULL)
+		return NULL;
+	*list = *end == ':' ? end + 1 : end;
+	return copy;
+}
+
+/*
+ * As systemd's sd_listen_fds_with_names: the descriptors are 3, 4, ...,
+ * LISTEN_FDS of them, taken only when LISTEN_PID is our pid.  Without
+ * LISTEN_FDNAMES every one is named "unknown"; with it, it must name each
+ * of them, neither fewer nor more.  A failure leaves the environment and
+ * l as they were.
+ */
+int
+dz_listen_parse(struct dz_listen *l, struct dz_err *e)
+{
+	const char *pid, *count, *fdnames;
 	unsigned long long v;
+	unsigned long nnames;
 	char **names;
 	int *fds;
-	int i, n, fl;
+	int i, n;
 
-	if (d->listen_parsed)
+	if (l->parsed)
 		return 0;
+	pid = getenv("LISTEN_PID");
+	count = getenv("LISTEN_FDS");
+	fdnames = getenv("LISTEN_FDNAMES");
 	/* Descriptors passed to someone else (a parent that exec'ed us
-	 * without cleaning up) are not ours to take. */
+	 * without cleaning up) are not ours to take.  Supervisor detection
+	 * reads LISTEN_PID too: the orchestrator runs it before this. */
 	if (pid == NULL || dz_parse_uint(pid, (unsigned long long)INT32_MAX,
 	    &v) == -1 || (pid_t)v != getpid()) {
 		listen_unsetenv();
-		d->listen_parsed = true;
+		l->parsed = true;
 		return 0;
 	}
-	/* LISTEN_PID is also the strongest systemd marker: when the caller
-	 * asks for its sockets before daemonize_start, detection must see
-	 * it before it is removed below. */
-	if (!d->detected)
-		dz_supervisor_detect(d);
 	if (count == NULL || *count == '\0')
 		v = 0;
 	else if (dz_parse_uint(count, DZ_LISTEN_MAX, &v) == -1)
-		return dz_error(d, "listen", errno, "LISTEN_FDS=%.*s: "
+		return dz_fail(e, "listen", errno, "LISTEN_FDS=%.*s: "
 		    "expected a count from 0 to %d", DZ_QUOTE, count,
 		    DZ_LISTEN_MAX);
 	n = (int)v;
 	/* All checked before any is touched, so a failure changes nothing. */
 	for (i = 0; i < n; i++) {
 		if (fcntl(3 + i, F_GETFD) == -1)
-			return dz_error(d, "listen", EBADF,
+			return dz_fail(e, "listen", EBADF,
 			    "LISTEN_FDS=%d: fd %d is not open", n, 3 + i);
 	}
+	/* A list of another length is someone else's, or a broken one:
+	 * guessing which name belongs to which fd would be worse than
+	 * refusing (systemd refuses it too). */
+	if (n > 0 && fdnames != NULL &&
+	    (nnames = field_count(fdnames)) != (unsigned long)n)
+		return dz_fail(e, "listen", EINVAL, "LISTEN_FDNAMES has %lu "
+		    "names for LISTEN_FDS=%d", nnames, n);
 	fds = NULL;
 	names = NULL;
 	if (n > 0) {
@@ -350,36 +364,34 @@ dz_listen_parse(struct daemonize *d)
 		names = calloc((size_t)n, sizeof(*names));
 		if (fds == NULL || names == NULL) {
 			listen_free(fds, names, 0);
-			return dz_error(d, "listen", ENOMEM, "LISTEN_FDS=%d",
+			return dz_fail(e, "listen", ENOMEM, "LISTEN_FDS=%d",
 			    n);
 		}
 	}
 	for (i = 0; i < n; i++) {
 		fds[i] = 3 + i;
-		/* systemd's convention for a missing or short list. */
-		names[i] = field_dup(fdnames, i);
-		if (names[i] == NULL)
+		if (fdnames != NULL)
+			names[i] = field_next(&fdnames);
+		else
 			names[i] = strdup("unknown");
 		if (names[i] == NULL) {
 			listen_free(fds, names, i);
-			return dz_error(d, "listen", ENOMEM, "LISTEN_FDNAMES");
+			return dz_fail(e, "listen", ENOMEM, "LISTEN_FDNAMES");
 		}
 	}
 	/* They must not leak into programs we exec; the sweep keeps them. */
 	for (i = 0; i < n; i++) {
-		if ((fl = fcntl(fds[i], F_GETFD)) == -1 ||
-		    fcntl(fds[i], F_SETFD, fl | FD_CLOEXEC) == -1) {
-			int err = errno;
-
+		if (set_cloexec(fds[i]) == -1) {
 			listen_free(fds, names, n);
-			return dz_error(d, "listen", err,
+			return dz_fail(e, "listen", errno,
 			    "fd %d: close-on-exec", 3 + i);
 		}
 	}
-	d->listen_fds = fds;
-	d->listen_names = names;
-	d->nlisten = n;
-	d->listen_parsed = true;
+	listen_free(l->fds, l->names, l->n);
+	l->fds = fds;
+	l->names = names;
+	l->n = n;
+	l->parsed = true;
 	listen_unsetenv();
 	return 0;
 }
@@ -387,175 +399,106 @@ dz_listen_parse(struct daemonize *d)
 /* launchd hands out the sockets of the plist's Sockets entry named like
  * the daemon; ESRCH (not a launchd job), ENOENT (no such entry) and
  * ENOSYS (no launchd on this system) mean "none". */
-static int
-listen_launchd(struct daemonize *d)
+int
+dz_listen_launchd(struct dz_listen *l, const char *name, struct dz_err *e)
 {
-	int *fds, saved = errno;
+	int *fds, saved, fd;
 	size_t n, i;
 	char **names;
 
-	if (dz_launchd_sockets(d->name, &fds, &n) == -1) {
+	if (l->n > 0 || name == NULL)
+		return 0;
+	saved = errno;
+	if (dz_launchd_sockets(name, &fds, &n) == -1) {
 		if (errno == ESRCH || errno == ENOENT || errno == ENOSYS) {
 			errno = saved;  /* no sockets: nothing to report */
 			return 0;
 		}
-		return dz_error(d, "listen", errno,
-		    "launch_activate_socket %s", d->name);
+		return dz_fail(e, "listen", errno, "launch_activate_socket %s",
+		    name);
 	}
+	names = NULL;
 	if (n == 0 || n > DZ_LISTEN_MAX ||
 	    (names = calloc(n, sizeof(*names))) == NULL) {
 		for (i = 0; i < n; i++)
 			dz_close_quietly(fds[i]);
 		free(fds);
-		return n == 0 ? 0 : dz_error(d, "listen", ENOMEM, "launchd");
+		if (n == 0)
+			return 0;
+		return dz_fail(e, "listen", n > DZ_LISTEN_MAX ? E2BIG : ENOMEM,
+		    "launchd: %zu sockets", n);
 	}
 	for (i = 0; i < n; i++) {
-		(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		if ((names[i] = strdup(d->name)) == NULL) {
+		if (set_cloexec(fds[i]) == -1) {
+			saved = errno;
+			fd = fds[i];
 			listen_free(NULL, names, (int)i);
 			for (i = 0; i < n; i++)
 				dz_close_quietly(fds[i]);
 			free(fds);
-			return dz_error(d, "listen", ENOMEM, "launchd");
+			return dz_fail(e, "listen", saved,
+			    "launchd: fd %d: close-on-exec", fd);
+		}
+		if ((names[i] = strdup(name)) == NULL) {
+			listen_free(NULL, names, (int)i);
+			for (i = 0; i < n; i++)
+				dz_close_quietly(fds[i]);
+			free(fds);
+			return dz_fail(e, "listen", ENOMEM, "launchd");
 		}
 	}
-	d->listen_fds = fds;
-	d->listen_names = names;
-	d->nlisten = (int)n;
+	listen_free(l->fds, l->names, l->n);
+	l->fds = fds;
+	l->names = names;
+	l->n = (int)n;
 	return 0;
 }
 
-DZ_PUBLIC int
-daemonize_listen_fds(struct daemonize *d, const int **fds,
-    const char *const **names)
+/* The descriptors stay open: they are the caller's sockets. */
+void
+dz_listen_clear(struct dz_listen *l)
 {
-	if (fds != NULL)
-		*fds = NULL;
-	if (names != NULL)
-		*names = NULL;
-	if (d == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (dz_listen_parse(d) == -1)
-		return -1;
-	if (d->nlisten == 0 && listen_launchd(d) == -1)
-		return -1;
-	if (fds != NULL)
-		*fds = d->listen_fds;
-	if (names != NULL)
-		*names = (const char *const *)d->listen_names;
-	return d->nlisten;
+	if (l == NULL)
+		return;
+	listen_free(l->fds, l->names, l->n);
+	l->fds = NULL;
+	l->names = NULL;
+	l->n = 0;
+	l->parsed = false;
 }
 
-/* ---- messages ------------------------------------------------------------ */
+/* ---- the readiness fd (s6, OpenRC) --------------------------------------- */
 
-DZ_PUBLIC int
-daemonize_status(struct daemonize *d, const char *fmt, ...)
+/* s6's notification-fd and OpenRC's ready fd: readiness writes a newline
+ * and closes it.  0-2 are refused: closing one after readiness would free
+ * a stdio slot for the next open(). */
+int
+dz_readyfd_check(int fd, struct dz_err *e)
 {
-	char msg[1024];
-	va_list ap;
-	size_t i;
-
-	if (d == NULL || fmt == NULL)
-		return dz_error(d, "status", EINVAL, "no format");
-	if (d->notify.fd < 0)
-		return 0;
-	memcpy(msg, "STATUS=", 7);
-	va_start(ap, fmt);
-	(void)vsnprintf(msg + 7, sizeof(msg) - 7, fmt, ap);
-	va_end(ap);
-	/* A newline would start another KEY=VALUE line: a status text must
-	 * not be able to send READY=1 or MAINPID= on its own. */
-	for (i = 7; msg[i] != '\0'; i++) {
-		if (msg[i] == '\n')
-			msg[i] = ' ';
-	}
-	return dz_notify_send(d, msg);
-}
-
-DZ_PUBLIC int
-daemonize_reloading(struct daemonize *d)
-{
-	struct timespec ts;
-	char msg[64];
-
-	if (d == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (d->notify.fd < 0)
-		return 0;
-	/* Type=notify-reload matches the timestamp against its own clock
-	 * to tell this reload from an earlier one. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return dz_error(d, "notify", errno, "clock_gettime");
-	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)ts.tv_sec * 1000000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000ULL);
-	return dz_notify_send(d, msg);
-}
-
-DZ_PUBLIC int
-daemonize_stopping(struct daemonize *d)
-{
-	if (d == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	d->stopping_sent = true;
-	return dz_notify_send(d, "STOPPING=1");
-}
-
-DZ_PUBLIC int
-daemonize_watchdog(struct daemonize *d)
-{
-	if (d == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (d->notify.watchdog_usec == 0)
-		return 0;
-	return dz_notify_send(d, "WATCHDOG=1");
-}
-
-DZ_PUBLIC uint64_t
-daemonize_watchdog_interval(const struct daemonize *d)
-{
-	if (d == NULL) {
-		errno = EINVAL;
-		return 0;
-	}
-	if (d->notify.fd < 0)
-		return 0;
-	/* Half, as systemd recommends: a late tick must still arrive in
-	 * time. */
-	return d->notify.watchdog_usec / 2;
-}
-
-/* s6's notification-fd and OpenRC's ready fd: daemonize_ready writes a
- * newline and closes it.  -1 clears it.  0-2 are refused: closing one
- * after readiness would free a stdio slot for the next open(). */
-DZ_PUBLIC int
-daemonize_set_notify_fd(struct daemonize *d, int fd)
-{
-	int fl;
-
-	if (dz_config_check(d, "notify") == -1)
-		return -1;
-	if (fd == -1) {
-		d->notify_fd = -1;
-		return 0;
-	}
 	if (fd >= 0 && fd <= 2)
-		return dz_error(d, "notify", EINVAL, "notification fd %d is "
+		return dz_fail(e, "notify", EINVAL, "notification fd %d is "
 		    "standard input, output or error", fd);
-	if (fd < 0 || (fl = fcntl(fd, F_GETFD)) == -1)
-		return dz_error(d, "notify", EBADF, "notification fd %d", fd);
+	if (fd < 0 || fcntl(fd, F_GETFD) == -1)
+		return dz_fail(e, "notify", EBADF, "notification fd %d", fd);
 	/* Programs the daemon execs must not hold it open: s6 would then
 	 * never see the end of the notification. */
-	if (fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)
-		return dz_error(d, "notify", errno, "notification fd %d", fd);
-	d->notify_fd = fd;
+	if (set_cloexec(fd) == -1)
+		return dz_fail(e, "notify", errno, "notification fd %d", fd);
 	return 0;
+}
+
+/* One newline, then the fd is closed, written or not: readiness is said
+ * once.  A close error is not reported: the newline is what counts, and
+ * close must not be retried. */
+int
+dz_readyfd_signal(int fd, struct dz_err *e)
+{
+	int r = 0;
+
+	if (fd < 0)
+		return 0;
+	if (dz_write_full(fd, "\n", 1) == -1)
+		r = dz_fail(e, "ready", errno, "notification fd %d", fd);
+	dz_close_quietly(fd);
+	return r;
 }

@@ -2,19 +2,22 @@
  * privileges.c - the user and group the daemon runs as.
  *
  * Names are resolved in the original process, before the fork and before
- * any chroot (DESIGN.md section 3, step 1): /etc and the name service are
- * still reachable there, and an unknown user is reported in the terminal.
- * The drop itself happens in the daemon (or in the one process in
- * supervised mode) after chroot, and is verified afterwards: real,
- * effective and saved ids (the saved ones only where getresuid exists),
- * the group list, and that root cannot be regained.
+ * any chroot: /etc and the name service are still reachable there, and an
+ * unknown user is reported in the terminal.  The drop itself happens in
+ * the daemon (or in the one process in supervised mode) after chroot:
+ * setgroups(2) with the list computed here (never initgroups(3), which
+ * would consult the group database again, inside the chroot), then the
+ * gid, then the uid.  It is verified afterwards: real, effective and
+ * saved ids (the saved ones only where getresuid exists), the group list,
+ * and that root cannot be regained.
  *
  * Errors of resolution: an unknown user or group is ENOENT ("privileges:
  * user 'x' not found"); a numeric uid without a passwd entry and without a
  * group is EINVAL (there is no primary group to take); a change of
  * identity that needs root while not root is EPERM.
  */
-#include "internal.h"
+#include "privileges.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -39,19 +42,11 @@
 static int
 parse_id(const char *s, unsigned long *out)
 {
-	unsigned long long v = 0;
-	const char *p;
+	unsigned long long v;
 
-	if (*s == '\0')
-		return 0;
-	for (p = s; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	for (p = s; *p != '\0'; p++) {
-		if (v > (ULLONG_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (unsigned long long)(*p - '0');
-	}
+	/* dz_parse_uint says ERANGE only for a string of digits alone. */
+	if (dz_parse_uint(s, ULLONG_MAX, &v) == -1)
+		return errno == ERANGE ? -1 : 0;
 	/* uid_t and gid_t are 32-bit unsigned wherever this builds; the
 	 * round trip through both types rejects anything wider. */
 	if (v != (unsigned long long)(uid_t)v ||
@@ -95,52 +90,53 @@ dz_identity_clear(struct dz_identity *id)
 }
 
 /*
- * user and group are names or decimal ids.  A NULL (or empty) argument
- * leaves that part as an earlier call set it, so that a program can map
- * "-u USER" and "-g GROUP" options to one call each; giving neither is
- * EINVAL.  Nothing is looked up here: daemonize_start resolves the names.
+ * user and group are names or decimal ids; a NULL or empty one means
+ * none.  Both are replaced at once, like every other setting: the last
+ * call wins, and (NULL, NULL) clears the identity.  Both copies are made
+ * before anything is freed, so a failure changes nothing.  Nothing is
+ * looked up here: dz_privileges_resolve does it at start.
  */
-DZ_PUBLIC int
-daemonize_set_user(struct daemonize *d, const char *user, const char *group)
+int
+dz_identity_set(struct dz_identity *id, const char *user, const char *group,
+    struct dz_err *e)
 {
 	char *u = NULL, *g = NULL;
 
-	if (dz_config_check(d, STEP) == -1)
-		return -1;
 	if (user != NULL && *user == '\0')
 		user = NULL;
 	if (group != NULL && *group == '\0')
 		group = NULL;
-	if (user == NULL && group == NULL)
-		return dz_error(d, STEP, EINVAL, "no user and no group given");
 	if ((user != NULL && (u = strdup(user)) == NULL) ||
 	    (group != NULL && (g = strdup(group)) == NULL)) {
 		free(u);
-		return dz_error(d, STEP, ENOMEM, "cannot copy user/group");
+		return dz_fail(e, STEP, ENOMEM, "cannot copy user/group");
 	}
-	free_groups(&d->id);
-	if (u != NULL) {
-		free(d->id.user);
-		d->id.user = u;
-	}
-	if (g != NULL) {
-		free(d->id.group);
-		d->id.group = g;
-	}
+	free_groups(id);
+	free(id->user);
+	free(id->group);
+	id->user = u;
+	id->group = g;
+	id->uid = 0;
+	id->gid = 0;
 	return 0;
+}
+
+bool
+dz_identity_configured(const struct dz_identity *id)
+{
+	return id->user != NULL || id->group != NULL;
 }
 
 /* gid of the configured group, by number or name. */
 static int
-resolve_group(struct daemonize *d, gid_t *gid)
+resolve_group(const char *name, gid_t *gid, struct dz_err *e)
 {
-	const char *name = d->id.group;
 	unsigned long n;
 	struct group *gr;
 	int r;
 
 	if ((r = parse_id(name, &n)) == -1)
-		return dz_error(d, STEP, ERANGE, "group id %s out of range",
+		return dz_fail(e, STEP, ERANGE, "group id %s out of range",
 		    name);
 	if (r == 1) {
 		/* A numeric gid needs no group entry: the kernel does not
@@ -151,21 +147,23 @@ resolve_group(struct daemonize *d, gid_t *gid)
 	errno = 0;
 	if ((gr = getgrnam(name)) == NULL) {
 		if (lookup_not_found(errno))
-			return dz_error(d, STEP, ENOENT,
+			return dz_fail(e, STEP, ENOENT,
 			    "group '%s' not found", name);
-		return dz_error(d, STEP, errno, "cannot look up group '%s'",
+		return dz_fail(e, STEP, errno, "cannot look up group '%s'",
 		    name);
 	}
 	*gid = gr->gr_gid;
 	return 0;
 }
 
-/* initgroups(3) semantics without changing anything yet: the groups the
- * database lists for user, plus gid.  Where there is no getgrouplist
- * (dz_getgrouplist says ENOSYS) it refuses clearly rather than drop to a
- * wrong list: every platform this was tested on has one. */
+/* The list initgroups(3) would set, computed without changing anything
+ * (the drop sets it with setgroups(2)): the groups the database lists for
+ * user, plus gid.  Where there is no getgrouplist (dz_getgrouplist says
+ * ENOSYS) it refuses clearly rather than drop to a wrong list: every
+ * platform this was tested on has one. */
 static int
-user_groups(struct daemonize *d, const char *user, gid_t gid)
+user_groups(struct dz_identity *id, const char *user, gid_t gid,
+    struct dz_err *e)
 {
 	gid_t *list = NULL, *tmp;
 	int cap = 32, n, tries;
@@ -178,7 +176,7 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 		if ((tmp = realloc(list, (size_t)cap * sizeof(*list))) ==
 		    NULL) {
 			free(list);
-			return dz_error(d, STEP, ENOMEM,
+			return dz_fail(e, STEP, ENOMEM,
 			    "group list of user '%s'", user);
 		}
 		list = tmp;
@@ -187,13 +185,13 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 		 * ENOSYS cannot pass for the missing function. */
 		errno = 0;
 		if (dz_getgrouplist(user, gid, list, &n) != -1) {
-			d->id.groups = list;
-			d->id.ngroups = n;
+			id->groups = list;
+			id->ngroups = n;
 			return 0;
 		}
 		if (errno == ENOSYS) {
 			free(list);
-			return dz_error(d, STEP, ENOSYS, "cannot compute the "
+			return dz_fail(e, STEP, ENOSYS, "cannot compute the "
 			    "groups of user '%s': no getgrouplist on this "
 			    "platform", user);
 		}
@@ -204,7 +202,7 @@ user_groups(struct daemonize *d, const char *user, gid_t gid)
 			cap = DZ_GROUPS_LIMIT;
 	}
 	free(list);
-	return dz_error(d, STEP, E2BIG, "user '%s' is in too many groups",
+	return dz_fail(e, STEP, E2BIG, "user '%s' is in too many groups",
 	    user);
 }
 
@@ -291,21 +289,21 @@ already_target(const struct dz_identity *id)
 }
 
 int
-dz_privileges_resolve(struct daemonize *d)
+dz_privileges_resolve(struct dz_identity *id, struct dz_err *e)
 {
-	struct dz_identity *id = &d->id;
 	struct passwd *pw = NULL;
 	char pwname[256];
 	unsigned long n;
-	int r;
+	long max;
+	int r, cnt;
 
 	free_groups(id);
-	if (id->user == NULL && id->group == NULL)
+	if (!dz_identity_configured(id))
 		return 0;
 
 	if (id->user != NULL) {
 		if ((r = parse_id(id->user, &n)) == -1)
-			return dz_error(d, STEP, ERANGE,
+			return dz_fail(e, STEP, ERANGE,
 			    "user id %s out of range", id->user);
 		errno = 0;
 		if (r == 1) {
@@ -313,19 +311,19 @@ dz_privileges_resolve(struct daemonize *d)
 			pw = getpwuid(id->uid);
 		} else if ((pw = getpwnam(id->user)) == NULL) {
 			if (lookup_not_found(errno))
-				return dz_error(d, STEP, ENOENT,
+				return dz_fail(e, STEP, ENOENT,
 				    "user '%s' not found", id->user);
-			return dz_error(d, STEP, errno,
+			return dz_fail(e, STEP, errno,
 			    "cannot look up user '%s'", id->user);
 		}
 		if (pw == NULL) {
 			if (!lookup_not_found(errno))
-				return dz_error(d, STEP, errno,
+				return dz_fail(e, STEP, errno,
 				    "cannot look up uid %s", id->user);
 			/* Without an entry there is no primary group and no
 			 * group list: only an explicit group makes sense. */
 			if (id->group == NULL)
-				return dz_error(d, STEP, EINVAL,
+				return dz_fail(e, STEP, EINVAL,
 				    "uid %s has no passwd entry; give a group "
 				    "too", id->user);
 		} else {
@@ -333,40 +331,36 @@ dz_privileges_resolve(struct daemonize *d)
 			id->gid = pw->pw_gid;
 			/* The next getgr* call may reuse pw's storage. */
 			if (strlen(pw->pw_name) >= sizeof(pwname))
-				return dz_error(d, STEP, ENAMETOOLONG,
+				return dz_fail(e, STEP, ENAMETOOLONG,
 				    "user name of '%s'", id->user);
 			memcpy(pwname, pw->pw_name, strlen(pw->pw_name) + 1);
 		}
 	}
-	if (id->group != NULL && resolve_group(d, &id->gid) == -1)
+	if (id->group != NULL && resolve_group(id->group, &id->gid, e) == -1)
 		return -1;
 
 	if (pw != NULL) {
-		/* initgroups semantics: the database's groups of the user
+		/* initgroups(3)'s list: the database's groups of the user
 		 * plus the target gid (which may be the configured group
 		 * rather than the user's primary one). */
-		if (user_groups(d, pwname, id->gid) == -1)
+		if (user_groups(id, pwname, id->gid, e) == -1)
 			return -1;
 	} else {
 		/* Only a group (or a uid without entry): the list is
 		 * exactly that group, so nothing inherited (root's group 0
 		 * above all) survives. */
 		if ((id->groups = malloc(sizeof(*id->groups))) == NULL)
-			return dz_error(d, STEP, ENOMEM, "group list");
+			return dz_fail(e, STEP, ENOMEM, "group list");
 		id->groups[0] = id->gid;
 		id->ngroups = 1;
 	}
-	{
-		long max = sysconf(_SC_NGROUPS_MAX);
-
-		if (max > 0 && id->ngroups > max) {
-			int cnt = id->ngroups;
-
-			free_groups(id);
-			return dz_error(d, STEP, E2BIG, "'%s' is in %d groups, "
-			    "more than NGROUPS_MAX (%ld)", id->user != NULL ?
-			    id->user : id->group, cnt, max);
-		}
+	max = sysconf(_SC_NGROUPS_MAX);
+	if (max > 0 && id->ngroups > max) {
+		cnt = id->ngroups;
+		free_groups(id);
+		return dz_fail(e, STEP, E2BIG, "'%s' is in %d groups, more "
+		    "than NGROUPS_MAX (%ld)", id->user != NULL ? id->user :
+		    id->group, cnt, max);
 	}
 
 	/* Only root may change identity; a request for the identity we
@@ -374,11 +368,11 @@ dz_privileges_resolve(struct daemonize *d)
 	 * configuration runs in a test as an unprivileged user. */
 	if (geteuid() != 0 && !already_target(id)) {
 		if (id->user != NULL)
-			dz_error(d, STEP, EPERM, "dropping to user %s needs "
+			dz_fail(e, STEP, EPERM, "dropping to user %s needs "
 			    "root (running as uid %lu)", id->user,
 			    (unsigned long)geteuid());
 		else
-			dz_error(d, STEP, EPERM, "switching to group %s needs "
+			dz_fail(e, STEP, EPERM, "switching to group %s needs "
 			    "root (running as uid %lu)", id->group,
 			    (unsigned long)geteuid());
 		free_groups(id);
@@ -393,33 +387,32 @@ dz_privileges_resolve(struct daemonize *d)
  * Separate (and internal-public) so the tests can check that it notices
  * a drop the kernel did not complete. */
 int
-dz_privileges_verify(struct daemonize *d)
+dz_privileges_verify(const struct dz_identity *id, struct dz_err *e)
 {
-	struct dz_identity *id = &d->id;
-	uid_t r, e, s;
+	uid_t r, eu, s;
 	gid_t rg, eg, sg, *cur;
 	int n;
 	bool same;
 
-	if (id->user == NULL && id->group == NULL)
+	if (!dz_identity_configured(id))
 		return 0;
 	if (!id->resolved)
-		return dz_error(d, STEP, EINVAL, "identity not resolved");
-	if (dz_getresuid(&r, &e, &s) == 0 &&
+		return dz_fail(e, STEP, EINVAL, "identity not resolved");
+	if (dz_getresuid(&r, &eu, &s) == 0 &&
 	    dz_getresgid(&rg, &eg, &sg) == 0) {
 		if (id->user != NULL &&
-		    (r != id->uid || e != id->uid || s != id->uid))
-			return dz_error(d, STEP, EPERM, "uids are %lu/%lu/%lu "
+		    (r != id->uid || eu != id->uid || s != id->uid))
+			return dz_fail(e, STEP, EPERM, "uids are %lu/%lu/%lu "
 			    "after dropping to uid %lu", (unsigned long)r,
-			    (unsigned long)e, (unsigned long)s,
+			    (unsigned long)eu, (unsigned long)s,
 			    (unsigned long)id->uid);
 		if (rg != id->gid || eg != id->gid || sg != id->gid)
-			return dz_error(d, STEP, EPERM, "gids are %lu/%lu/%lu "
+			return dz_fail(e, STEP, EPERM, "gids are %lu/%lu/%lu "
 			    "after switching to gid %lu", (unsigned long)rg,
 			    (unsigned long)eg, (unsigned long)sg,
 			    (unsigned long)id->gid);
 	} else if (errno != ENOSYS) {
-		return dz_error(d, STEP, errno, "getresuid");
+		return dz_fail(e, STEP, errno, "getresuid");
 	} else {
 		/* No getresuid/getresgid (macOS): the saved ids are not
 		 * checked on this platform, only real and effective here;
@@ -427,29 +420,29 @@ dz_privileges_verify(struct daemonize *d)
 		 * uid does not let root back. */
 		if (id->user != NULL &&
 		    (getuid() != id->uid || geteuid() != id->uid))
-			return dz_error(d, STEP, EPERM, "uid is not %lu after "
+			return dz_fail(e, STEP, EPERM, "uid is not %lu after "
 			    "the drop", (unsigned long)id->uid);
 		if (getgid() != id->gid || getegid() != id->gid)
-			return dz_error(d, STEP, EPERM, "gid is not %lu after "
+			return dz_fail(e, STEP, EPERM, "gid is not %lu after "
 			    "the drop", (unsigned long)id->gid);
 	}
 	if ((n = current_groups(&cur)) == -1)
-		return dz_error(d, STEP, errno, "getgroups");
+		return dz_fail(e, STEP, errno, "getgroups");
 	same = same_group_set(cur, n, id->groups, id->ngroups);
 	free(cur);
 	if (!same)
-		return dz_error(d, STEP, EPERM, "group list is not the target "
+		return dz_fail(e, STEP, EPERM, "group list is not the target "
 		    "after the drop");
 
 	/* The proof that matters: the saved ids must not let us back.  A
 	 * successful setuid(0) here means the start must fail. */
 	if (id->user != NULL && id->uid != 0) {
 		if (setuid(0) != -1 || seteuid(0) != -1)
-			return dz_error(d, STEP, EPERM, "could regain root "
+			return dz_fail(e, STEP, EPERM, "could regain root "
 			    "after dropping to uid %lu",
 			    (unsigned long)id->uid);
 		if (id->gid != 0 && (setgid(0) != -1 || setegid(0) != -1))
-			return dz_error(d, STEP, EPERM, "could regain group 0 "
+			return dz_fail(e, STEP, EPERM, "could regain group 0 "
 			    "after dropping to uid %lu",
 			    (unsigned long)id->uid);
 	}
@@ -457,17 +450,16 @@ dz_privileges_verify(struct daemonize *d)
 }
 
 int
-dz_privileges_drop(struct daemonize *d)
+dz_privileges_drop(struct dz_identity *id, struct dz_err *e)
 {
-	struct dz_identity *id = &d->id;
 	const char *call;
 
-	if (id->user == NULL && id->group == NULL)
+	if (!dz_identity_configured(id))
 		return 0;
 	if (!id->resolved)
-		return dz_error(d, STEP, EINVAL, "identity not resolved");
+		return dz_fail(e, STEP, EINVAL, "identity not resolved");
 	if (already_target(id))
-		return dz_privileges_verify(d);
+		return dz_privileges_verify(id, e);
 
 	/*
 	 * The order is forced: setgroups and setgid need root, so both
@@ -477,20 +469,51 @@ dz_privileges_drop(struct daemonize *d)
 	 * path) would keep gid 0.
 	 */
 	if (setgroups((size_t)id->ngroups, id->groups) == -1)
-		return dz_error(d, STEP, errno, "setgroups (%d groups)",
+		return dz_fail(e, STEP, errno, "setgroups (%d groups)",
 		    id->ngroups);
 	/* Real, effective and saved (lib/compat/setresgid.c); the message
 	 * names the call used. */
 	if (dz_setresgid(id->gid, &call) == -1)
-		return dz_error(d, STEP, errno, "%s %lu", call,
+		return dz_fail(e, STEP, errno, "%s %lu", call,
 		    (unsigned long)id->gid);
 	if (id->user != NULL) {
 		/* Can fail with EAGAIN when the target user is at its
 		 * RLIMIT_NPROC: continuing as root would be the worst
 		 * outcome, so every return is checked. */
 		if (dz_setresuid(id->uid, &call) == -1)
-			return dz_error(d, STEP, errno, "%s %lu", call,
+			return dz_fail(e, STEP, errno, "%s %lu", call,
 			    (unsigned long)id->uid);
 	}
-	return dz_privileges_verify(d);
+	return dz_privileges_verify(id, e);
+}
+
+/* The configured user's uid only, for the pidfile readers: which files
+ * they trust.  No group list, no check that a drop would be possible
+ * (a status query runs as anyone). */
+int
+dz_identity_uid(const struct dz_identity *id, uid_t *uid, struct dz_err *e)
+{
+	struct passwd *pw;
+	unsigned long n;
+	int r;
+
+	if (id->user == NULL)
+		return dz_fail(e, STEP, EINVAL, "no user configured");
+	if ((r = parse_id(id->user, &n)) == -1)
+		return dz_fail(e, STEP, ERANGE, "user id %s out of range",
+		    id->user);
+	if (r == 1) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(id->user)) == NULL) {
+		if (lookup_not_found(errno))
+			return dz_fail(e, STEP, ENOENT, "user '%s' not found",
+			    id->user);
+		return dz_fail(e, STEP, errno, "cannot look up user '%s'",
+		    id->user);
+	}
+	*uid = pw->pw_uid;
+	return 0;
 }

@@ -11,6 +11,10 @@
 #    identifier before the first "(" of each ";"-terminated declaration.
 # 3. Documented: man/<name>.3 exists, or <name> is listed by some page's .Nm.
 #
+# 4. Versioned: every exported function carries a version node of
+#    lib/libdaemonize.map, and the map lists exactly the header's names.
+# 5. Static: lib/.libs/libdaemonize.a defines no global name but those.
+#
 # Exit: 0 all agree, 1 a difference (both lists' differences are printed),
 # 77 (skip) when no shared library was built or nm is missing.
 
@@ -134,6 +138,42 @@ if [ -s "$scratch/undocumented" ]; then
 	echo "FAIL exported without a manual page (man/NAME.3 or .Nm NAME):"
 	sed 's/^/  /' "$scratch/undocumented"
 	status=1
+fi
+
+# Version nodes: "name@@LIBDAEMONIZE_1.0" in nm -D (where the linker took
+# the version script; an unversioned build says so and is not judged).
+map=$srcdir/lib/libdaemonize.map
+sed -n 's/^[ \t]*\(daemonize_[a-z_]*\);.*/\1/p' "$map" | LC_ALL=C sort -u \
+    >"$scratch/mapped"
+if ! LC_ALL=C cmp -s "$scratch/mapped" "$scratch/declared"; then
+	echo "FAIL lib/libdaemonize.map and the header differ:"
+	LC_ALL=C diff "$scratch/declared" "$scratch/mapped" | sed 's/^/  /'
+	status=1
+fi
+if grep -q '@@LIBDAEMONIZE_' "$scratch/nm"; then
+	awk 'NF >= 3 && ($2 == "T" || $2 == "W" || $2 == "i") { print $3 }' \
+	    "$scratch/nm" | grep -Ev "$linker_syms" |
+	    grep -v '@@\{0,1\}LIBDAEMONIZE_[0-9]' >"$scratch/unversioned" || :
+	if [ -s "$scratch/unversioned" ]; then
+		echo "FAIL exported without a LIBDAEMONIZE_ version:"
+		sed 's/^/  /' "$scratch/unversioned"
+		status=1
+	fi
+else
+	echo "symbols: no symbol versions (linker without version scripts)"
+fi
+static=$builddir/lib/.libs/libdaemonize.a
+if [ -f "$static" ]; then
+	nm --defined-only -g "$static" 2>/dev/null |
+	    awk 'NF >= 3 { print $3 }' | grep -v '^daemonize_' |
+	    LC_ALL=C sort -u >"$scratch/static_extra" || :
+	if [ -s "$scratch/static_extra" ]; then
+		echo "FAIL libdaemonize.a exposes internal names:"
+		sed 's/^/  /' "$scratch/static_extra" | head -20
+		status=1
+	else
+		echo "symbols: libdaemonize.a exposes only daemonize_ names"
+	fi
 fi
 
 if [ "$status" -eq 0 ]; then

@@ -7,7 +7,7 @@
  * in /proc/self/fd or /dev/fd, closefrom(3) when the range runs to the
  * end (the BSDs, illumos), and last a loop up to the fd limit.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -15,7 +15,7 @@
  * -1 means the array was too small.  Without any getgrouplist it fails
  * with ENOSYS; privileges.c refuses to guess a group list then.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -7,7 +7,7 @@
  * privileges.c checks the real and effective uids and that root cannot be
  * regained instead.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <unistd.h>

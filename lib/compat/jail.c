@@ -15,7 +15,7 @@
  * entered, -1 with ENOSYS and "FreeBSD only" in err elsewhere, so that
  * daemonize_set_jail can refuse when it is called rather than at start.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <string.h>

@@ -13,7 +13,7 @@
  * when the job has no such entry, ENOSYS where there is no launchd, and
  * whatever else launchd answers (EALREADY: already handed out).
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <stddef.h>

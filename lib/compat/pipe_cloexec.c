@@ -9,7 +9,7 @@
  * the daemon has threads of its own.  Returns 0, or -1 with errno and no
  * fd left open; any other flag is EINVAL.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  * where the system has no such notion; the handshake then still reports a
  * death, only without the status.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <errno.h>
 #include <unistd.h>

@@ -11,7 +11,7 @@
  * proof is that root cannot be regained.  Needs root, so the caller does it
  * before dropping the uid.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <unistd.h>
 

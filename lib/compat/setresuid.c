@@ -11,7 +11,7 @@
  * proof is that root cannot be regained.  Linux can refuse with EAGAIN when
  * the target user is at its RLIMIT_NPROC.
  */
-#include "internal.h"
+#include "compat.h"
 
 #include <unistd.h>
 
