@@ -87,6 +87,7 @@ int daemonize_set_workdir(struct daemonize *d, const char *path);
 int daemonize_set_umask(struct daemonize *d, mode_t mask);
 int daemonize_set_timeout(struct daemonize *d, unsigned int milliseconds);
 int daemonize_set_notify_fd(struct daemonize *d, int fd);
+int daemonize_set_reexec(struct daemonize *d, char *const argv[]);
 /* Lists: each call adds one; until daemonize_start(), so that a socket
  * bound after daemonize_lock() can be kept. */
 int daemonize_keep_fd(struct daemonize *d, int fd);

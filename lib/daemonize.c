@@ -76,6 +76,7 @@ struct daemonize {
 	struct dz_pidfile pidfile;
 	struct dz_output output;
 	struct dz_signals signals;
+	char **reexec_argv;	/* re-exec after the double fork; NULL: no */
 
 	/* decided and acquired by lock and start */
 	int mode;		/* DAEMONIZE_MODE_BACKGROUND or _FOREGROUND */
@@ -85,6 +86,7 @@ struct daemonize {
 	struct dz_listen listen;
 	struct dz_handshake handshake;
 	bool stopping_sent;
+	bool reexeced;		/* this image is the daemon after a re-exec */
 
 	struct dz_err err;
 };
@@ -172,6 +174,16 @@ daemonize_new(const char *name)
 	return d;
 }
 
+static void
+free_argv(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
 /*
  * Frees the context and closes its descriptors; it never signals a
  * supervisor and never removes a pidfile a daemon wrote (daemonize_stop
@@ -196,6 +208,7 @@ daemonize_free(struct daemonize *d)
 	dz_fdlist_clear(&d->keep);
 	dz_identity_clear(&d->id);
 	dz_confine_clear(&d->confine);
+	free_argv(d->reexec_argv);
 	free(d->name);
 	free(d);
 	errno = saved;
@@ -255,6 +268,38 @@ daemonize_set_runtime_dir(struct daemonize *d, const char *path)
 		return -1;
 	return dz_replace_path(&d->err, "runtime_dir",
 	    &d->pidfile.runtime_dir, path);
+}
+
+DZ_PUBLIC int
+daemonize_set_reexec(struct daemonize *d, char *const argv[])
+{
+	char **copy;
+	size_t n, i;
+
+	if (configuring(d, "reexec") == -1)
+		return -1;
+	if (argv == NULL) {
+		free_argv(d->reexec_argv);
+		d->reexec_argv = NULL;
+		return 0;
+	}
+	if (argv[0] == NULL)
+		return dz_fail(&d->err, "reexec", EINVAL,
+		    "empty argument vector");
+	for (n = 0; argv[n] != NULL; n++)
+		continue;
+	if ((copy = calloc(n + 1, sizeof(*copy))) == NULL)
+		return dz_fail(&d->err, "reexec", errno, "argument vector");
+	for (i = 0; i < n; i++) {
+		if ((copy[i] = strdup(argv[i])) == NULL) {
+			free_argv(copy);
+			return dz_fail(&d->err, "reexec", ENOMEM,
+			    "argument vector");
+		}
+	}
+	free_argv(d->reexec_argv);
+	d->reexec_argv = copy;
+	return 0;
 }
 
 DZ_PUBLIC int
@@ -372,6 +417,198 @@ daemonize_add_signal(struct daemonize *d, int signo)
 	return dz_signals_add(&d->signals, signo, &d->err);
 }
 
+/* ---- re-exec after detach --------------------------------------------------------
+ *
+ * Some programs cannot live through fork() without exec(): on macOS every
+ * framework above the System framework (Apple's TN2083, "Daemonizing
+ * Frameworks"); anywhere, a program that wants a fresh address space for
+ * ASLR.  With daemonize_set_reexec(d, argv) the daemon, right after the
+ * double fork and before chroot and the privilege drop (after them the
+ * binary and its libraries may be out of reach), executes its own binary
+ * again (the path from the system, not argv[0]).  The pidfile lock, the
+ * status pipe, the readiness fd, the notify socket and socket-activated
+ * fds cross the exec; the caller's kept descriptors do not (they are
+ * closed, so that the new image can bind its ports again).  The new image
+ * runs main() from the top; its daemonize_lock adopts what was carried,
+ * its daemonize_start continues as the daemon and returns 0.
+ */
+#define DZ_REEXEC_ENV "DAEMONIZE_REEXEC"
+
+/* Set name=value in the environment for the new image, or abort. */
+static void
+export_env(struct daemonize *d, const char *name, const char *value)
+{
+	if (setenv(name, value, 1) == -1) {
+		(void)dz_fail(&d->err, "reexec", errno, "setenv %s", name);
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	}
+}
+
+static void
+export_number(struct daemonize *d, const char *name, unsigned long long v)
+{
+	char buf[24];
+
+	(void)dz_utoa(buf, v);
+	export_env(d, name, buf);
+}
+
+/* Clear close-on-exec on fd, or abort. */
+static void
+inherit_fd(struct daemonize *d, int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == -1) {
+		(void)dz_fail(&d->err, "reexec", errno, "fd %d", fd);
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	}
+}
+
+/* In the daemon, right after the double fork: does not return. */
+static void
+reexec(struct daemonize *d)
+{
+	char path[4096], state[96], *p;
+	size_t i, len;
+	int statusfd, pidfd;
+
+	if (dz_executable_path(path, sizeof(path)) == -1) {
+		(void)dz_fail(&d->err, "reexec", errno,
+		    "cannot find the path of the running program");
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	}
+	statusfd = dz_handshake_export(&d->handshake);
+	pidfd = dz_pidfile_export(&d->pidfile);
+	if (statusfd == -1 || (d->pidfile.fd >= 0 && pidfd == -1)) {
+		(void)dz_fail(&d->err, "reexec", errno,
+		    "cannot pass the status pipe and the pidfile");
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	}
+	if (d->ready_fd >= 0)
+		inherit_fd(d, d->ready_fd);
+	/* "PID:STATUS:PIDFILE:READY", -1 for none: valid only in a process
+	 * with that pid, as LISTEN_PID is, so a copy leaked into another
+	 * program's environment means nothing there. */
+	p = state;
+	len = dz_utoa(p, (unsigned long long)getpid());
+	p[len++] = ':';
+	p += len;
+	len = dz_utoa(p, (unsigned long long)statusfd);
+	p[len++] = ':';
+	p += len;
+	if (pidfd >= 0)
+		len = dz_utoa(p, (unsigned long long)pidfd);
+	else
+		len = (size_t)snprintf(p, 4, "-1");
+	p[len++] = ':';
+	p += len;
+	if (d->ready_fd >= 0)
+		(void)dz_utoa(p, (unsigned long long)d->ready_fd);
+	else
+		(void)snprintf(p, 4, "-1");
+	export_env(d, DZ_REEXEC_ENV, state);
+	/* The supervisor's handles, as the supervisor passed them. */
+	if (d->notify.fd >= 0 && d->notify.name != NULL) {
+		export_env(d, "NOTIFY_SOCKET", d->notify.name);
+		if (d->notify.watchdog_usec > 0) {
+			export_number(d, "WATCHDOG_USEC",
+			    d->notify.watchdog_usec);
+			export_number(d, "WATCHDOG_PID",
+			    (unsigned long long)getpid());
+		}
+	}
+	if (d->listen.n > 0) {
+		char names[4096] = "";
+
+		for (i = 0; i < (size_t)d->listen.n; i++) {
+			inherit_fd(d, d->listen.fds[i]);
+			if (i > 0)
+				(void)strncat(names, ":", sizeof(names) -
+				    strlen(names) - 1);
+			(void)strncat(names, d->listen.names[i],
+			    sizeof(names) - strlen(names) - 1);
+		}
+		export_number(d, "LISTEN_PID", (unsigned long long)getpid());
+		export_number(d, "LISTEN_FDS", (unsigned long long)d->listen.n);
+		export_env(d, "LISTEN_FDNAMES", names);
+	}
+	/* The new image binds again: the old image's sockets must be gone. */
+	for (i = 0; i < d->keep.n; i++)
+		dz_close_quietly(d->keep.fd[i]);
+	/* The handled signals stay blocked across exec, and pending ones
+	 * stay pending, until the new image installs its handlers. */
+	execv(path, d->reexec_argv);
+	(void)dz_fail(&d->err, "reexec", errno, "%s", path);
+	dz_handshake_abort(&d->handshake, errno, d->err.text);
+}
+
+/* One field of DAEMONIZE_REEXEC: a descriptor number or -1. */
+static int
+state_field(const char **p, int *out)
+{
+	unsigned long long v;
+	char buf[24];
+	size_t n = 0;
+
+	while (**p != '\0' && **p != ':' && n + 1 < sizeof(buf))
+		buf[n++] = *(*p)++;
+	buf[n] = '\0';
+	if (**p == ':')
+		(*p)++;
+	if (strcmp(buf, "-1") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (dz_parse_uint(buf, 1U << 30, &v) == -1)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int reexec_fds[3] = { -1, -1, -1 };	/* status, pidfile, ready */
+
+/* In lock: is this image the daemon after a re-exec?  1 yes, 0 no. */
+static int
+reexec_inherited(struct daemonize *d)
+{
+	const char *v = getenv(DZ_REEXEC_ENV), *p;
+	int pid, i;
+
+	if (v == NULL)
+		return 0;
+	p = v;
+	if (state_field(&p, &pid) == -1 || pid != (int)getpid()) {
+		(void)unsetenv(DZ_REEXEC_ENV);
+		return 0;       /* not ours: leaked from another process */
+	}
+	for (i = 0; i < 3; i++)
+		if (state_field(&p, &reexec_fds[i]) == -1)
+			return dz_fail(&d->err, "reexec", EINVAL,
+			    "%s=%.64s: malformed", DZ_REEXEC_ENV, v);
+	(void)unsetenv(DZ_REEXEC_ENV);
+	d->reexeced = true;
+	return 1;
+}
+
+/* The pidfile lock, status pipe and readiness fd that crossed the exec. */
+static int
+reexec_adopt(struct daemonize *d)
+{
+	if (dz_handshake_adopt(&d->handshake, reexec_fds[0], &d->err) == -1)
+		return -1;
+	if (reexec_fds[1] >= 0 && dz_pidfile_adopt(&d->pidfile,
+	    reexec_fds[1], &d->owners, &d->err) == -1)
+		return -1;
+	if (reexec_fds[1] < 0 && d->pidfile.path != NULL)
+		return dz_fail(&d->err, "reexec", EINVAL, "%s: configured "
+		    "after the re-exec but not before it", d->pidfile.path);
+	if (reexec_fds[2] >= 0)
+		d->ready_fd = reexec_fds[2];
+	return 0;
+}
+
 /* ---- lock ------------------------------------------------------------------------ */
 
 /* A start that fails under systemd must say why there, too: systemd shows
@@ -461,7 +698,13 @@ daemonize_lock(struct daemonize *d)
 		    "daemonize_start was already called");
 	d->err.text[0] = '\0';
 
-	if (dz_mode_choose(d->requested_mode, &d->detection, d->name,
+	/* The new image after a re-exec continues the detached start: its
+	 * mode is decided, its pidfile locked and its status pipe open. */
+	if (reexec_inherited(d) == -1)
+		return -1;
+	if (d->reexeced)
+		d->mode = DAEMONIZE_MODE_BACKGROUND;
+	else if (dz_mode_choose(d->requested_mode, &d->detection, d->name,
 	    &d->mode, &d->err) == -1)
 		return -1;
 	if (same_file(d->pidfile.path, d->output.path))
@@ -484,7 +727,10 @@ daemonize_lock(struct daemonize *d)
 	dz_owners_init(&d->owners, uid != (uid_t)-1, uid);
 	if (dz_confine_check(&d->confine, &d->err) == -1)
 		return release_after_failure(d);
-	if (dz_runtime_dir_make(&d->pidfile, &d->owners, uid, gid,
+	if (d->reexeced) {
+		if (reexec_adopt(d) == -1)
+			return release_after_failure(d);
+	} else if (dz_runtime_dir_make(&d->pidfile, &d->owners, uid, gid,
 	    &d->err) == -1 ||
 	    dz_pidfile_open(&d->pidfile, &d->owners, &d->err) == -1)
 		return release_after_failure(d);
@@ -605,6 +851,14 @@ daemonize_start(struct daemonize *d)
 		return dz_fail(&d->err, "start", EALREADY,
 		    "daemonize_start was already called");
 
+	if (d->reexeced) {
+		/* Detached already, by the image before the exec. */
+		d->owner = getpid();
+		if (become_daemon(d, true) == -1)
+			dz_handshake_abort(&d->handshake, errno, d->err.text);
+		d->state = DZ_STARTED;
+		return 0;
+	}
 	if (d->mode == DAEMONIZE_MODE_FOREGROUND) {
 		/* No fork, no setsid, stdio and inherited fds untouched;
 		 * every configured step is still applied. */
@@ -640,6 +894,8 @@ daemonize_start(struct daemonize *d)
 	/* The daemon: a failed step goes to the original process, which
 	 * prints it; this process exits. */
 	d->owner = getpid();
+	if (d->reexec_argv != NULL)
+		reexec(d);      /* returns only by aborting */
 	if (become_daemon(d, true) == -1)
 		dz_handshake_abort(&d->handshake, errno, d->err.text);
 	d->state = DZ_STARTED;

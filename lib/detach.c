@@ -19,6 +19,7 @@
 #include "detach.h"
 #include "compat.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -206,6 +207,21 @@ dz_handshake_export(struct dz_handshake *h)
 	if (fcntl(h->status_fd, F_SETFD, 0) == -1)
 		return -1;
 	return h->status_fd;
+}
+
+int
+dz_handshake_adopt(struct dz_handshake *h, int fd, struct dz_err *e)
+{
+	struct stat st;
+
+	/* A pipe, or the variable that named it lied. */
+	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode))
+		return dz_fail(e, "start", EBADF, "re-exec: inherited status "
+		    "descriptor %d is not a pipe", fd);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return dz_fail(e, "start", errno, "re-exec: status descriptor");
+	h->status_fd = fd;
+	return 0;
 }
 
 void

@@ -30,6 +30,8 @@ void dz_handshake_abort(struct dz_handshake *h, int errnum, const char *msg)
     __attribute__((noreturn));
 /* Inherit the write end across exec (re-exec): its number, or -1. */
 int dz_handshake_export(struct dz_handshake *h);
+/* The new image after a re-exec: the inherited write end is ours. */
+int dz_handshake_adopt(struct dz_handshake *h, int fd, struct dz_err *e);
 void dz_handshake_close(struct dz_handshake *h);
 
 #endif /* DZ_DETACH_H */

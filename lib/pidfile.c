@@ -1043,3 +1043,53 @@ dz_pidfile_terminate(const char *path, const struct dz_owners *o,
 	    "%s: pid %ld still running after %u ms", path, (long)r.pid,
 	    timeout_ms);
 }
+
+/*
+ * The re-exec after detach (daemonize_set_reexec): the new image of the
+ * daemon inherits the locked descriptor instead of opening the file again
+ * (a second open would conflict with our own lock).  It is adopted only if
+ * the configured path still names the inode it holds, as a regular file
+ * we trust.
+ */
+int
+dz_pidfile_adopt(struct dz_pidfile *pf, int fd, const struct dz_owners *o,
+    struct dz_err *e)
+{
+	struct stat fst, pst;
+
+	if (pf->path == NULL)
+		return dz_fail(e, "pidfile", EINVAL, "re-exec: a pidfile "
+		    "descriptor was passed but no pidfile is configured");
+	if (fstat(fd, &fst) == -1)
+		return dz_fail(e, "pidfile", errno, "%s: re-exec: inherited "
+		    "descriptor %d", pf->path, fd);
+	if (lstat(pf->path, &pst) == -1)
+		return dz_fail(e, "pidfile", errno, "%s: re-exec", pf->path);
+	if (pst.st_dev != fst.st_dev || pst.st_ino != fst.st_ino)
+		return dz_fail(e, "pidfile", ESTALE, "%s: re-exec: the path "
+		    "no longer names the locked file", pf->path);
+	if (dz_trust_file(o, &fst, pf->path, "pidfile", "pidfile", e) == -1)
+		return -1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return dz_fail(e, "pidfile", errno, "%s: re-exec", pf->path);
+	pf->fd = fd;
+	pf->dev = fst.st_dev;
+	pf->ino = fst.st_ino;
+	pf->written_by = 0;
+	pf->created = false;
+	return 0;
+}
+
+/* Before the re-exec: the locked descriptor survives exec. */
+int
+dz_pidfile_export(struct dz_pidfile *pf)
+{
+	int fl;
+
+	if (pf->fd < 0)
+		return -1;
+	if ((fl = fcntl(pf->fd, F_GETFD)) == -1 ||
+	    fcntl(pf->fd, F_SETFD, fl & ~FD_CLOEXEC) == -1)
+		return -1;
+	return pf->fd;
+}

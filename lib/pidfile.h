@@ -35,6 +35,12 @@ int dz_runtime_dir_make(struct dz_pidfile *pf, const struct dz_owners *o,
  * trusted owner (EINVAL, EMLINK, EPERM). */
 int dz_pidfile_open(struct dz_pidfile *pf, const struct dz_owners *o,
     struct dz_err *e);
+/* Re-exec after detach: the new image adopts the inherited locked
+ * descriptor (the path must still name it); the old one exports it
+ * (clears close-on-exec; its number, or -1). */
+int dz_pidfile_adopt(struct dz_pidfile *pf, int fd, const struct dz_owners *o,
+    struct dz_err *e);
+int dz_pidfile_export(struct dz_pidfile *pf);
 /* "PID\n" of getpid() into the locked descriptor. */
 int dz_pidfile_write(struct dz_pidfile *pf, struct dz_err *e);
 /* Close; with remove, unlink while the path names our inode and we wrote
