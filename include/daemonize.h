@@ -101,6 +101,7 @@ int daemonize_fail(struct daemonize *d, int errnum, const char *fmt, ...)
     DAEMONIZE_PRINTF(3, 4);
 int daemonize_stop(struct daemonize *d);
 int daemonize_reopen_output(struct daemonize *d);
+int daemonize_exec(struct daemonize *d, const char *path, char *const argv[]);
 
 /* What was decided. */
 int daemonize_mode(const struct daemonize *d);

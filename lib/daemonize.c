@@ -822,6 +822,18 @@ become_daemon(struct daemonize *d, bool detached)
 	return dz_signals_install(&d->signals, d, &d->err);
 }
 
+/* A startup step failed in the daemon: what it created goes (the pidfile
+ * is removed by the original process once we are gone), the error goes to
+ * the original process, and this process exits. */
+static void __attribute__((noreturn))
+abort_start(struct daemonize *d)
+{
+	int err = errno;
+
+	dz_output_discard(&d->output);
+	dz_handshake_abort(&d->handshake, err, d->err.text);
+}
+
 /* fork() copies one thread: a lock another thread holds (malloc's) stays
  * locked for ever in the child, which then calls malloc.  Where the
  * system can count threads, refuse instead of deadlocking some day. */
@@ -855,15 +867,17 @@ daemonize_start(struct daemonize *d)
 		/* Detached already, by the image before the exec. */
 		d->owner = getpid();
 		if (become_daemon(d, true) == -1)
-			dz_handshake_abort(&d->handshake, errno, d->err.text);
+			abort_start(d);
 		d->state = DZ_STARTED;
 		return 0;
 	}
 	if (d->mode == DAEMONIZE_MODE_FOREGROUND) {
 		/* No fork, no setsid, stdio and inherited fds untouched;
 		 * every configured step is still applied. */
-		if (become_daemon(d, false) == -1)
+		if (become_daemon(d, false) == -1) {
+			dz_output_discard(&d->output);
 			return release_after_failure(d);
+		}
 		d->owner = getpid();
 		d->state = DZ_STARTED;
 		return 0;
@@ -897,7 +911,7 @@ daemonize_start(struct daemonize *d)
 	if (d->reexec_argv != NULL)
 		reexec(d);      /* returns only by aborting */
 	if (become_daemon(d, true) == -1)
-		dz_handshake_abort(&d->handshake, errno, d->err.text);
+		abort_start(d);
 	d->state = DZ_STARTED;
 	return 0;
 }
@@ -1019,6 +1033,79 @@ daemonize_reopen_output(struct daemonize *d)
 	    d->output.path == NULL)
 		return 0;
 	return dz_output_reopen(&d->output, &d->owners, &d->err);
+}
+
+/*
+ * Replace the daemon with a program that keeps what the daemon holds: its
+ * pid (so the pidfile stays right), the pidfile's lock (the descriptor
+ * crosses the exec: the program holds it for its whole life), its stdio
+ * (the log, as at ready), and a supervisor's handles (NOTIFY_SOCKET and
+ * LISTEN_* are put back into the environment for it).  Before ready, the
+ * exec itself is the readiness: the original process returns
+ * DAEMONIZE_PARENT when the exec succeeded, and reports the error if the
+ * caller calls daemonize_fail after a failed exec.  This is what
+ * daemonrun(1) is built on.  Returns only on failure.
+ */
+DZ_PUBLIC int
+daemonize_exec(struct daemonize *d, const char *path, char *const argv[])
+{
+	sigset_t none;
+	size_t i;
+	int err;
+
+	if (as_daemon(d, "exec") == -1)
+		return -1;
+	if (path == NULL || argv == NULL || argv[0] == NULL)
+		return dz_fail(&d->err, "exec", EINVAL, "no program");
+	if (d->state == DZ_FAILED)
+		return dz_fail(&d->err, "exec", EINVAL,
+		    "daemonize_fail was called");
+	if (d->state == DZ_STARTED && d->mode == DAEMONIZE_MODE_BACKGROUND &&
+	    dz_output_install(&d->output, &d->err) == -1)
+		return -1;
+	if (dz_pidfile_export(&d->pidfile) == -1 && d->pidfile.fd >= 0)
+		return dz_fail(&d->err, "exec", errno, "pidfile descriptor");
+	/* The supervisor's handles, for the program to use itself. */
+	if (d->notify.fd >= 0 && d->notify.name != NULL &&
+	    setenv("NOTIFY_SOCKET", d->notify.name, 1) == -1)
+		return dz_fail(&d->err, "exec", errno, "setenv NOTIFY_SOCKET");
+	if (d->listen.n > 0) {
+		char buf[24], names[4096] = "";
+
+		for (i = 0; i < (size_t)d->listen.n; i++) {
+			int fl = fcntl(d->listen.fds[i], F_GETFD);
+
+			if (fl == -1 || fcntl(d->listen.fds[i], F_SETFD,
+			    fl & ~FD_CLOEXEC) == -1)
+				return dz_fail(&d->err, "exec", errno,
+				    "fd %d", d->listen.fds[i]);
+			if (i > 0)
+				(void)strncat(names, ":", sizeof(names) -
+				    strlen(names) - 1);
+			(void)strncat(names, d->listen.names[i],
+			    sizeof(names) - strlen(names) - 1);
+		}
+		(void)dz_utoa(buf, (unsigned long long)getpid());
+		if (setenv("LISTEN_PID", buf, 1) == -1)
+			return dz_fail(&d->err, "exec", errno, "setenv");
+		(void)dz_utoa(buf, (unsigned long long)d->listen.n);
+		if (setenv("LISTEN_FDS", buf, 1) == -1 ||
+		    setenv("LISTEN_FDNAMES", names, 1) == -1)
+			return dz_fail(&d->err, "exec", errno, "setenv");
+	}
+	if (d->state == DZ_STARTED &&
+	    dz_handshake_exec(&d->handshake, &d->err) == -1)
+		return -1;
+	/* The program starts with default signal handling: our handlers
+	 * (and the ignored SIGPIPE) go; in background mode also the mask. */
+	dz_signals_uninstall(d);
+	if (d->mode == DAEMONIZE_MODE_BACKGROUND) {
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	execv(path, argv);
+	err = errno;
+	return dz_fail(&d->err, "exec", err, "%s", path);
 }
 
 /* ---- what was decided ---------------------------------------------------------------- */

@@ -36,6 +36,9 @@
 #define DZ_REC_PID   1 /* from the middle child: value = the daemon's pid */
 #define DZ_REC_READY 2 /* the daemon is ready */
 #define DZ_REC_ERROR 3 /* value = errno; step and message say the rest */
+#define DZ_REC_EXEC  4 /* the daemon is about to exec a program: the EOF
+                          of a successful exec (the write end is
+                          close-on-exec) means ready */
 
 #define DZ_STEPLEN 16
 #define DZ_MSGLEN  488  /* the record is 512 bytes: POSIX's least PIPE_BUF */
@@ -224,6 +227,17 @@ dz_handshake_adopt(struct dz_handshake *h, int fd, struct dz_err *e)
 	return 0;
 }
 
+int
+dz_handshake_exec(struct dz_handshake *h, struct dz_err *e)
+{
+	if (h->status_fd < 0)
+		return 0;
+	if (send_record(h->status_fd, DZ_REC_EXEC, 0, "", "") == -1)
+		return dz_fail(e, "exec", errno,
+		    "cannot tell the original process");
+	return 0;
+}
+
 void
 dz_handshake_close(struct dz_handshake *h)
 {
@@ -407,6 +421,7 @@ await_daemon(struct dz_handshake *h, int fd, pid_t *middle,
 	struct pollfd pfd;
 	int64_t until;
 	int r, fate, status = 0;
+	bool exec_pending = false;
 
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -440,8 +455,14 @@ await_daemon(struct dz_handshake *h, int fd, pid_t *middle,
 			return dz_fail(e, "start", errno, "status pipe");
 		if (r == 0) {
 			reap_middle(middle, deadline);
-			fate = daemon_fate(h->daemon_pid, &status,
-			    DZ_EXIT_WAIT_MS);
+			/* After an EXEC record the EOF is the exec closing the
+			 * write end: ready, if the program is still there. */
+			if (exec_pending && (fate = daemon_fate(h->daemon_pid,
+			    &status, 0)) == -1)
+				return DAEMONIZE_PARENT;
+			if (!exec_pending)
+				fate = daemon_fate(h->daemon_pid, &status,
+				    DZ_EXIT_WAIT_MS);
 			return report_death(h, fate, status, e);
 		}
 		switch (rec.kind) {
@@ -455,6 +476,9 @@ await_daemon(struct dz_handshake *h, int fd, pid_t *middle,
 			break;
 		case DZ_REC_READY:
 			return DAEMONIZE_PARENT;
+		case DZ_REC_EXEC:
+			exec_pending = true;
+			break;
 		case DZ_REC_ERROR:
 			return report_error(h, fd, middle, deadline, &rec, e);
 		default:

@@ -30,6 +30,9 @@ void dz_handshake_abort(struct dz_handshake *h, int errnum, const char *msg)
     __attribute__((noreturn));
 /* Inherit the write end across exec (re-exec): its number, or -1. */
 int dz_handshake_export(struct dz_handshake *h);
+/* In the daemon, just before it execs a program (daemonize_exec): the
+ * original process takes the exec's EOF as readiness.  0 without a pipe. */
+int dz_handshake_exec(struct dz_handshake *h, struct dz_err *e);
 /* The new image after a re-exec: the inherited write end is ours. */
 int dz_handshake_adopt(struct dz_handshake *h, int fd, struct dz_err *e);
 void dz_handshake_close(struct dz_handshake *h);

@@ -850,6 +850,13 @@ dz_pidfile_state(const char *path, const struct dz_owners *o, pid_t *pid,
 	reading_close(&r);
 	if (state != -1 && pid != NULL)
 		*pid = r.pid;
+	/* The caller reports why it will not act: say it in the text. */
+	if (state == DAEMONIZE_PIDFILE_UNVERIFIED) {
+		int saved = errno;
+
+		(void)fail_unverified(path, &r, e);
+		errno = saved;
+	}
 	return state;
 }
 

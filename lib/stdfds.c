@@ -224,8 +224,10 @@ open_output(struct dz_output *out, const struct dz_owners *trust,
 	bool created = false;
 	int fd, err;
 
-	if (dz_trust_parent_dir(trust, path, "stdio", "log file", e) == -1)
-		return -1;
+	/* No directory rule here, unlike the pidfile's: the log is opened
+	 * with O_NOFOLLOW and only appended to, never truncated, and what
+	 * was opened is checked below (one link, a trusted owner), so a
+	 * file planted in a group-writable /var/log cannot redirect us. */
 	if ((fd = open_log(path, what, &created, e)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1) {
@@ -260,6 +262,7 @@ open_output(struct dz_output *out, const struct dz_owners *trust,
 		return dz_fail(e, "stdio", errno, "%s%s", what, path);
 	dz_close_quietly(out->fd);
 	out->fd = fd;
+	out->created = created;
 	return 0;
 fail_errno:
 	(void)dz_fail(e, "stdio", err, "%s%s", what, path);
@@ -340,4 +343,21 @@ dz_output_reopen(struct dz_output *out, const struct dz_owners *trust,
 	if (open_output(out, trust, (uid_t)-1, (gid_t)-1, "reopen ", e) == -1)
 		return -1;
 	return dz_output_install(out, e);
+}
+
+void
+dz_output_discard(struct dz_output *out)
+{
+	struct stat fst, pst;
+	int saved = errno;
+
+	if (out->created && out->path != NULL && out->fd >= 0 &&
+	    fstat(out->fd, &fst) == 0 && fst.st_size == 0 &&
+	    lstat(out->path, &pst) == 0 && pst.st_dev == fst.st_dev &&
+	    pst.st_ino == fst.st_ino)
+		(void)unlink(out->path);
+	out->created = false;
+	dz_close_quietly(out->fd);
+	out->fd = -1;
+	errno = saved;
 }

@@ -14,6 +14,7 @@ struct dz_output {
 	char *path;	/* the log file; NULL: /dev/null (or journal) */
 	int fd;		/* opened before chroot and the drop, -1 before */
 	bool keep_journal; /* fds 1-2 are systemd's journal stream: keep */
+	bool created;	/* dz_output_open created the file */
 };
 
 void dz_output_init(struct dz_output *out);
@@ -28,6 +29,9 @@ int dz_stdio_stdin_null(struct dz_err *e);
  * Before chroot.  owner: uid/gid to give a file we create (-1: keep). */
 int dz_output_open(struct dz_output *out, const struct dz_owners *trust,
     uid_t owner, gid_t owner_group, struct dz_err *e);
+/* A failed start: remove the log file dz_output_open created, if it is
+ * still empty and the path still names it; then close it. */
+void dz_output_discard(struct dz_output *out);
 /* At ready: stdout and stderr onto the opened output. */
 int dz_output_install(struct dz_output *out, struct dz_err *e);
 /* On request (SIGHUP, logrotate): open the path again, then install. */
