@@ -119,6 +119,9 @@ main(int argc, char *argv[])
 	 * reported with daemonize_fail, and the command exits non-zero. */
 	if (access("/", R_OK) == -1) {
 		daemonize_fail(d, errno, "cannot read /");
+		/* In background mode the original process prints it. */
+		if (daemonize_mode(d) == DAEMONIZE_MODE_FOREGROUND)
+			warnx("%s", daemonize_error(d));
 		return 1;
 	}
 	if (daemonize_ready(d) == -1)
