@@ -642,7 +642,10 @@ release_after_failure(struct daemonize *d)
 	int saved = errno;
 
 	tell_supervisor_failure(d, saved);
-	dz_pidfile_release(&d->pidfile, !d->handshake.left_running);
+	if (d->handshake.left_running && d->handshake.daemon_pid <= 0)
+		dz_pidfile_release_unless_held(&d->pidfile);
+	else
+		dz_pidfile_release(&d->pidfile, !d->handshake.left_running);
 	dz_notify_close(&d->notify);
 	dz_signals_uninstall(d);
 	d->state = DZ_CONFIGURING;
@@ -734,6 +737,13 @@ daemonize_lock(struct daemonize *d)
 	    &d->err) == -1 ||
 	    dz_pidfile_open(&d->pidfile, &d->owners, &d->err) == -1)
 		return release_after_failure(d);
+	/* Again, now that the pidfile exists: "dir/./x" and "dir/x". */
+	if (same_file(d->pidfile.path, d->output.path)) {
+		(void)dz_fail(&d->err, "pidfile", EINVAL, "%s: also the log "
+		    "file (%s): log lines would overwrite the pid",
+		    d->pidfile.path, d->output.path);
+		return release_after_failure(d);
+	}
 	d->state = DZ_LOCKED;
 	return 0;
 }
@@ -830,6 +840,9 @@ abort_start(struct daemonize *d)
 {
 	int err = errno;
 
+	/* A pidfile that existed before keeps no pid of a process that is
+	 * about to exit (the original process removes one it created). */
+	dz_pidfile_release(&d->pidfile, true);
 	dz_output_discard(&d->output);
 	dz_handshake_abort(&d->handshake, err, d->err.text);
 }
@@ -982,8 +995,10 @@ daemonize_fail(struct daemonize *d, int errnum, const char *fmt, ...)
 	if (dz_handshake_error(&d->handshake, errnum, d->err.text) == -1)
 		r = -1;
 	/* A failed start leaves no pidfile naming a process that is about
-	 * to exit. */
+	 * to exit, and no log file it created and never wrote. */
 	dz_pidfile_release(&d->pidfile, true);
+	if (d->state == DZ_STARTED)
+		dz_output_discard(&d->output);
 	d->state = DZ_FAILED;
 	errno = errnum;
 	return r;

@@ -688,18 +688,22 @@ reading_close(struct reading *r)
  * Linux's /proc/PID/fd: each entry stat()s as the file it is open on.
  */
 static int
-verify_holder(pid_t pid, dev_t dev, ino_t ino)
+verify_holder(pid_t pid, dev_t dev, ino_t ino, int own_fd)
 {
 	char dir[48];
 	struct stat st;
 	struct dirent *ent;
 	DIR *dp;
+	char self_fd_name[24];
 	size_t len;
 
 	if (pid <= 0) {
 		errno = ESRCH;
 		return 0;
 	}
+	self_fd_name[0] = '\0';
+	if (own_fd >= 0)
+		(void)dz_utoa(self_fd_name, (unsigned long long)own_fd);
 	dz_strlcpy_safe(dir, "/proc/", sizeof(dir));
 	len = strlen(dir);
 	len += dz_utoa(dir + len, (unsigned long long)pid);
@@ -720,6 +724,12 @@ verify_holder(pid_t pid, dev_t dev, ino_t ino)
 		if ((ent = readdir(dp)) == NULL)
 			break;
 		if (ent->d_name[0] < '0' || ent->d_name[0] > '9')
+			continue;
+		/* A reader whose pid is the one in the file (pid 1 of another
+		 * namespace, a stale pid reused by us) must not take its own
+		 * reading descriptor for the holder's. */
+		if (pid == getpid() && own_fd >= 0 &&
+		    strcmp(ent->d_name, self_fd_name) == 0)
 			continue;
 		/* stat, not lstat: follows the magic link to the file. */
 		if (fstatat(dirfd(dp), ent->d_name, &st, 0) == 0 &&
@@ -828,7 +838,7 @@ read_state(const char *path, const struct dz_owners *o, struct reading *r,
 		r->state = DAEMONIZE_PIDFILE_STARTING;
 		return r->state;
 	}
-	if (verify_holder(r->pid, r->dev, r->ino) == 1) {
+	if (verify_holder(r->pid, r->dev, r->ino, r->fd) == 1) {
 		r->state = DAEMONIZE_PIDFILE_RUNNING;
 	} else {
 		r->why = errno;
@@ -891,7 +901,7 @@ send_verified(const char *path, const struct reading *r, int signo,
 		return dz_fail(e, "pidfile", errno, "%s: pidfd_open(%ld)", path,
 		    (long)r->pid);
 	if (pidfd >= 0) {
-		if (verify_holder(r->pid, r->dev, r->ino) != 1) {
+		if (verify_holder(r->pid, r->dev, r->ino, r->fd) != 1) {
 			struct reading again = *r;
 
 			again.why = errno;
@@ -1099,4 +1109,26 @@ dz_pidfile_export(struct dz_pidfile *pf)
 	    fcntl(pf->fd, F_SETFD, fl & ~FD_CLOEXEC) == -1)
 		return -1;
 	return pf->fd;
+}
+
+/*
+ * A failed start that timed out before the daemon's pid was known: a
+ * daemon may or may not exist (the middle child was killed; it may have
+ * forked first).  Our descriptor goes, then the file we created is
+ * removed only if nobody holds its lock any more and it is still empty:
+ * a daemon that does exist keeps its file.
+ */
+void
+dz_pidfile_release_unless_held(struct dz_pidfile *pf)
+{
+	int saved = errno;
+
+	if (pf->fd < 0)
+		return;
+	dz_close_quietly(pf->fd);
+	pf->fd = -1;
+	if (pf->created && pf->path != NULL)
+		discard_created(pf->path);
+	pf->created = false;
+	errno = saved;
 }

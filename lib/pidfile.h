@@ -46,6 +46,8 @@ int dz_pidfile_write(struct dz_pidfile *pf, struct dz_err *e);
 /* Close; with remove, unlink while the path names our inode and we wrote
  * it (or created it and wrote nothing), else truncate.  Keeps errno. */
 void dz_pidfile_release(struct dz_pidfile *pf, bool remove);
+/* Close; remove a file we created only if no other process holds it. */
+void dz_pidfile_release_unless_held(struct dz_pidfile *pf);
 /* Readers: DAEMONIZE_PIDFILE_* or -1 (EPERM for a file owned by an
  * untrusted user); never act on an unverified pid.  RUNNING only once
  * the pid is shown to have the file open (Linux /proc/PID/fd; elsewhere a

@@ -361,3 +361,21 @@ dz_output_discard(struct dz_output *out)
 	out->fd = -1;
 	errno = saved;
 }
+
+/*
+ * When the library is loaded, before main() runs: fds 0-2 made valid.
+ * A server started with one of them closed that calls openlog(LOG_NDELAY)
+ * as its first action (most do, before any call of ours) would otherwise
+ * get its logger connection on 0, 1 or 2, where the daemon's stdio later
+ * replaces it; daemonize_lock() does the same again, for programs that
+ * load the library later (dlopen).  Only closed descriptors are touched,
+ * and only with /dev/null.
+ */
+static void __attribute__((constructor))
+stdio_at_load(void)
+{
+	int saved = errno;
+
+	(void)dz_stdio_sanitize(NULL);
+	errno = saved;
+}

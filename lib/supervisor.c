@@ -91,7 +91,10 @@ stdin_is_socket(void)
 {
 	struct stat st;
 
-	return fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
+	/* A connection to the system logger on fd 0 is a server's own
+	 * openlog() that ran while stdin was closed, not inetd's client. */
+	return fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    !dz_is_logger_socket(STDIN_FILENO);
 }
 
 static void

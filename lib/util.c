@@ -167,6 +167,11 @@ dz_parse_pid(const char *buf, size_t len, pid_t *pid)
 		start++;
 	while (end > start && is_space(buf[end - 1]))
 		end--;
+	/* An embedded NUL is garbage, not the end of the number. */
+	if (memchr(buf + start, '\0', end - start) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
 	memcpy(digits, buf + start, end - start);
 	digits[end - start] = '\0';
 	if (dz_parse_uint(digits, PID_T_MAX, &v) == -1)
