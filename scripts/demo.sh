@@ -1,6 +1,8 @@
 #!/bin/bash
 # Build libdaemonize and show the example daemon at work: start echod in
-# the background, talk to it, ask its status, reload it, stop it.
+# the background, talk to it, ask its status, start it a second time,
+# reload it, stop it.  echod writes its log from the moment it is ready;
+# -k returns once the daemon is gone, so the log is complete afterwards.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -23,6 +25,8 @@ say echod "${args[@]}"
 echo "(the command returned $?: the daemon is running and ready)"
 say echod -p "$run/echod.pid" -s
 "$echod" -p "$run/echod.pid" -s
+say echod "${args[@]}" '  (a second instance)'
+"$echod" "${args[@]}" || echo "(exit status $?: the pidfile's lock is taken before the bind)"
 say 'echo "hello, daemon" | (a client on 127.0.0.1:'"$port"')'
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 echo "hello, daemon" >&3
@@ -33,8 +37,8 @@ say echod -p "$run/echod.pid" -R
 "$echod" -p "$run/echod.pid" -R
 say echod -p "$run/echod.pid" -k
 "$echod" -p "$run/echod.pid" -k
+echo "(the command returned $?: the daemon is gone)"
 say echod -p "$run/echod.pid" -s
 "$echod" -p "$run/echod.pid" -s || echo "(exit status $?)"
 say cat echod.log
-sleep 0.2
 cat "$run/echod.log"

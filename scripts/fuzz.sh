@@ -53,7 +53,7 @@ libs="$(mkvar LIBBSD_LIBS) $(mkvar LIBS)"
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer $san $warn"
-cppflags="-DHAVE_CONFIG_H -I$build -I$top/include -I$top/lib"
+cppflags="-DHAVE_CONFIG_H -I$build -I$top/include -I$top/lib -I$top/lib/compat"
 obj=$build/obj bin=$build/bin
 rm -rf "$obj" && mkdir -p "$obj" "$bin" "$build/logs" "$build/artifacts" || exit 1
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # portability.sh - build and test libdaemonize beyond gcc on glibc.
 #
-#   musl  The library, examples/echod, examples/minimal and tests/helper
+#   musl  The library, examples/echod, examples/template and tests/helper
 #         built with musl-gcc --without-libbsd (musl has no libbsd: the
 #         library's own pidfile code is used).  Check is a glibc library
 #         and cannot be linked with musl-gcc, so the end-to-end suites are
@@ -12,7 +12,7 @@
 #         of the library.  Also: make check in the musl tree (mandoc lint,
 #         with the man page example compiled by musl-gcc, and the exported
 #         symbols of the musl libdaemonize.so), and a start/stop run of the
-#         musl examples/minimal.
+#         musl examples/template.
 #   c99   -std=c99 -pedantic -D_POSIX_C_SOURCE=200809L with --enable-werror
 #         (so zero warnings), plus only the extensions configure turns on in
 #         config.h (AC_USE_SYSTEM_EXTENSIONS); the full make check.
@@ -115,19 +115,19 @@ build_musl_helper() {
 	warn=$(sed -n 's/^WARN_CFLAGS = //p' "$mb/Makefile")
 	# shellcheck disable=SC2086
 	(cd "$mb" && mkdir -p tests &&
-	    musl-gcc -DHAVE_CONFIG_H -I. -I"$top/include" -I"$top/lib" $warn \
+	    musl-gcc -DHAVE_CONFIG_H -I. -I"$top/include" -I"$top/lib" -I"$top/lib/compat" $warn \
 	    -g -O2 -c "$top/tests/helper.c" -o tests/helper.o &&
 	    ./libtool --quiet --tag=CC --mode=link musl-gcc -g -O2 \
 	    -no-install -o tests/helper tests/helper.o lib/libdaemonize.la) \
 	    >"$mb/helper.out" 2>&1
 }
 
-# examples/minimal (musl): starts, is refused a second time, stops on
+# examples/template (musl): starts, is refused a second time, stops on
 # SIGTERM and removes its pidfile.  Every wait is bounded.
-minimal_run() {
-	local m=$1 tmp pid out rc=0
+template_run() {
+	local m=$1 tmp pid out rc=0 port=$((20000 + $$ % 20000))
 	tmp=$(mktemp -d /tmp/dzport.XXXXXX) || return 1
-	if ! "$m" "$tmp/m.pid" >"$tmp/out" 2>&1; then
+	if ! "$m" -p "$tmp/m.pid" -P "$port" >"$tmp/out" 2>&1; then
 		echo "first start failed: $(cat "$tmp/out")"; rc=1
 	fi
 	pid=$(cat "$tmp/m.pid" 2>/dev/null)
@@ -135,7 +135,7 @@ minimal_run() {
 		echo "no live pid in $tmp/m.pid ('$pid')"; rc=1
 	fi
 	if [ "$rc" -eq 0 ]; then
-		out=$("$m" "$tmp/m.pid" 2>&1) &&
+		out=$("$m" -p "$tmp/m.pid" -P "$port" 2>&1) &&
 			{ echo "second start succeeded"; rc=1; }
 		case $out in
 		*"already running, pid $pid"*) ;;
@@ -178,7 +178,7 @@ run_musl() {
 	fi
 	# The binaries under test really are musl programs on the musl
 	# library (a glibc fallback would make every result below moot).
-	for bin in tests/helper examples/echod examples/minimal; do
+	for bin in tests/helper examples/echod examples/template; do
 		f=$mb/$bin
 		if is_musl "$f" && ldd_musl_lib "$f" "$mb"; then
 			result PASS "musl/$bin-is-musl"
@@ -186,10 +186,10 @@ run_musl() {
 			result FAIL "musl/$bin-is-musl"
 		fi
 	done
-	if minimal_run "$mb/examples/minimal"; then
-		result PASS musl/examples/minimal
+	if template_run "$mb/examples/template"; then
+		result PASS musl/examples/template
 	else
-		result FAIL musl/examples/minimal
+		result FAIL musl/examples/template
 	fi
 	# make check in the musl tree: only the script tests (no Check).
 	make -C "$mb" -j"$jobs" check >"$mb/check.out" 2>&1

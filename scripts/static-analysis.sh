@@ -47,7 +47,7 @@ fi
 
 cd "$top" || exit 1
 srcs=(lib/*.c lib/compat/*.c)
-flags=(-DHAVE_CONFIG_H "-I$build" -Iinclude -Ilib)
+flags=(-DHAVE_CONFIG_H "-I$build" -Iinclude -Ilib -Ilib/compat)
 
 # cppcheck does not read system headers, so code under "#ifdef
 # SOCK_CLOEXEC" and the like would silently be skipped.  Give it the
@@ -56,7 +56,7 @@ flags=(-DHAVE_CONFIG_H "-I$build" -Iinclude -Ilib)
 sysmacros() {
 	local h n v inc='#include "config.h"'
 	# shellcheck disable=SC2013 # words wanted: names hold no blanks
-	for h in $(grep -ohE '^#[[:space:]]*include <[^>]+>' "${srcs[@]}" lib/*.h |
+	for h in $(grep -ohE '^#[[:space:]]*include <[^>]+>' "${srcs[@]}" lib/*.h lib/compat/*.h |
 		sed 's/.*<//; s/>.*//' | sort -u); do
 		printf '%s\n#include <%s>\n' "$inc" "$h" |
 			$cc "-I$build" -E -x c - >/dev/null 2>&1 &&
@@ -64,7 +64,7 @@ sysmacros() {
 	done
 	# shellcheck disable=SC2013
 	for n in $(grep -hE '^[[:space:]]*#[[:space:]]*(if|ifdef|ifndef|elif)\b' \
-		"${srcs[@]}" lib/*.h | grep -oE '\b[A-Za-z_][A-Za-z0-9_]*\b' |
+		"${srcs[@]}" lib/*.h lib/compat/*.h | grep -oE '\b[A-Za-z_][A-Za-z0-9_]*\b' |
 		grep -vE '^(if|ifdef|ifndef|elif|defined|HAVE_.*|DZ_.*|DAEMONIZE_.*)$' |
 		sort -u); do
 		v=$(printf '%s\n#ifdef %s\nDZ_VALUE %s\n#endif\n' "$inc" "$n" "$n" |
