@@ -16,14 +16,21 @@
  *     a live pid in it).
  *
  * Which call number is which step (fork generations: 0 the original
- * process, 1 the middle child, 2 the daemon):
- *   fork 1@0 the first fork, fork 1@1 the second (in the middle child),
- *   setsid 1@1, open 1@0 the pidfile (libbsd opens it with openat, which
- *   the shim counts as open), open 1@2 the daemon's output (/dev/null),
- *   flock 1@0 the pidfile lock, pipe 1@0 the status pipe, pipe 1@2 the
- *   signal self-pipe, dup2 1@2 stdin onto /dev/null, pwrite 1@2 the pid
- *   into the pidfile, chdir 1@2 the working directory (or "/" inside the
- *   chroot), chroot 1@2, setgroups/setresgid/setresuid 1@2 the drop.
+ * process, 1 the middle child, 2 the daemon), in the 1.0 order (lock in
+ * the original process, then the fork; in the daemon: signal pipe, fd
+ * sweep, stdin, log, pid, chroot/workdir, drop, handlers):
+ *   open 1@0 the pidfile (libbsd opens it with openat, which the shim
+ *   counts as open), flock 1@0 its lock, ftruncate 1@0 libbsd's own
+ *   truncation (2@0 the library's after its checks; 1@0 without libbsd),
+ *   pipe 1@0 the status pipe, fork 1@0 the first fork; setsid 1@1 and
+ *   fork 1@1 the second fork (in the middle child); pipe 1@2 the signal
+ *   self-pipe, open 1@2 stdin's /dev/null, dup2 1@2 stdin onto it, open
+ *   2@2 the output (/dev/null, or the -o log), ftruncate 1@2 and pwrite
+ *   1@2 the pid into the pidfile, chdir 1@2 the working directory (or "/"
+ *   inside the chroot), chroot 1@2, setgroups/setresgid/setresuid 1@2 the
+ *   drop, write 1@2 the READY record.  The texts are those of the dz_fail
+ *   calls in lib/pidfile.c, detach.c, stdfds.c, signals.c, confine.c and
+ *   privileges.c.
  */
 #include "config.h"
 
@@ -47,14 +54,16 @@
 #include "daemonize.h"
 #include "testutil.h"
 
-#define RUN_MS   20000      /* bound for one helper command */
-#define GONE_MS  5000       /* bound for the processes to disappear */
+#define RUN_MS   tu_ms(20000)  /* bound for one helper command */
+#define GONE_MS  tu_ms(5000)   /* bound for the processes to disappear */
 #define OUTLEN   4096
 
 /* Options of a case. */
 #define OPT_PRIV   0x1        /* -u nobody -g <nobody's group> */
 #define OPT_CHROOT 0x2        /* -r <tmp>/root */
 #define OPT_STALE  0x4        /* a stale pidfile exists before the start */
+#define OPT_LOG    0x8        /* -o <tmp>/log */
+#define OPT_WORKDIR 0x10      /* -w <tmp>/root */
 
 #define STALE_CONTENT "stale\n"
 
@@ -75,7 +84,8 @@ nobody_group(void)
 	return getgrnam("nogroup") != NULL ? "nogroup" : "nobody";
 }
 
-/* s with every "{P}" replaced by p and every "{R}" by r. */
+/* s with every "{P}" replaced by p and every "{R}" by r (the log is
+ * "{R}" too in the cases that name it: see fault_case_log). */
 static char *
 expand(const char *s, const char *p, const char *r)
 {
@@ -96,7 +106,7 @@ expand(const char *s, const char *p, const char *r)
 }
 
 struct run {
-	char *dir, *link, *pidfile, *root;
+	char *dir, *link, *pidfile, *root, *log;
 	int status;
 	char out[OUTLEN];
 };
@@ -117,6 +127,7 @@ run_faulty(struct run *r, const char *spec, int opts)
 	r->link = tu_private_helper(r->dir);
 	r->pidfile = tu_fmt("%s/d.pid", r->dir);
 	r->root = tu_fmt("%s/root", r->dir);
+	r->log = tu_fmt("%s/log", r->dir);
 	ck_assert_int_eq(mkdir(r->root, 0755), 0);
 	if (opts & OPT_STALE) {
 		fd = open(r->pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -138,6 +149,14 @@ run_faulty(struct run *r, const char *spec, int opts)
 	}
 	if (opts & OPT_CHROOT) {
 		argv[n++] = "-r";
+		argv[n++] = r->root;
+	}
+	if (opts & OPT_LOG) {
+		argv[n++] = "-o";
+		argv[n++] = r->log;
+	}
+	if (opts & OPT_WORKDIR) {
+		argv[n++] = "-w";
 		argv[n++] = r->root;
 	}
 	argv[n] = NULL;
@@ -173,6 +192,19 @@ assert_nothing_left(struct run *r, int opts)
 		    r->pidfile, buf);
 }
 
+/* Stop the daemon of a run through its pidfile: returns once it is gone
+ * (daemonize_pidfile_terminate), asserted. */
+static void
+terminate(const char *pidfile)
+{
+	struct daemonize *d = tu_ctx("faults");
+
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_msg(daemonize_pidfile_terminate(d, SIGTERM,
+	    (unsigned int)GONE_MS) == 0, "%s", daemonize_error(d));
+	daemonize_free(d);
+}
+
 /* The whole check for one fault: exit 1, the message, nothing left. */
 static void
 fault_case(const char *spec, int opts, const char *expect_fmt, int err)
@@ -183,7 +215,8 @@ fault_case(const char *spec, int opts, const char *expect_fmt, int err)
 	run_faulty(&r, spec, opts);
 	/* "helper: STEP...: STRERROR" on one line: the step part may go on
 	 * with details (the id, the group count) before the errno text. */
-	expect = tu_fmt("helper: %s", expand(expect_fmt, r.pidfile, r.root));
+	expect = tu_fmt("helper: %s", expand(expect_fmt, r.pidfile,
+	    (opts & OPT_LOG) ? r.log : r.root));
 	why = tu_fmt(": %s\n", strerror(err));
 	if (!(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1))
 		tu_kill_leftovers();
@@ -291,6 +324,42 @@ END_TEST
 
 /* ---- the daemon ------------------------------------------------------------ */
 
+/* The output: /dev/null, or the log file, opened after stdin's. */
+START_TEST(test_open_output_devnull)
+{
+	fault_case("open:ENFILE:2:2", 0, "stdio: /dev/null", ENFILE);
+}
+END_TEST
+
+START_TEST(test_open_log)
+{
+	fault_case("open:EACCES:2:2", OPT_LOG, "stdio: {R}", EACCES);
+}
+END_TEST
+
+/* The daemon's truncation before it writes its pid. */
+START_TEST(test_truncate_pid)
+{
+	fault_case("ftruncate:EIO:1:2", 0, "pidfile: {P}: cannot truncate",
+	    EIO);
+}
+END_TEST
+
+START_TEST(test_truncate_pid_stale_with_log)
+{
+	fault_case("ftruncate:EIO:1:2", OPT_STALE | OPT_LOG,
+	    "pidfile: {P}: cannot truncate", EIO);
+}
+END_TEST
+
+/* A configured working directory (without chroot). */
+START_TEST(test_chdir_workdir)
+{
+	fault_case("chdir:EACCES:1:2", OPT_WORKDIR, "workdir: {R}", EACCES);
+}
+END_TEST
+
+/* stdin's /dev/null, the daemon's first open. */
 START_TEST(test_open_output)
 {
 	fault_case("open:ENFILE:1:2", 0, "stdio: /dev/null", ENFILE);
@@ -401,8 +470,7 @@ START_TEST(test_shim_inert)
 	    "status %#x: %s", r.status, r.out);
 	ck_assert_str_eq(r.out, "");
 	ck_assert(tu_lock_held(r.pidfile));
-	ck_assert_int_eq(daemonize_pidfile_stop(r.pidfile, SIGTERM, GONE_MS),
-	    0);
+	terminate(r.pidfile);
 	assert_nothing_left(&r, 0);
 }
 END_TEST
@@ -443,8 +511,7 @@ START_TEST(test_write_ready_record)
 	ck_assert_msg(strstr(r.out, tu_fmt("pid %ld", (long)pid)) != NULL,
 	    "pid %ld not named in: %s", (long)pid, r.out);
 	ck_assert(tu_lock_held(r.pidfile));
-	ck_assert_int_eq(daemonize_pidfile_stop(r.pidfile, SIGTERM, GONE_MS),
-	    0);
+	terminate(r.pidfile);
 	assert_nothing_left(&r, 0);
 }
 END_TEST
@@ -475,6 +542,11 @@ faults_suite(void)
 	tcase_add_test(tc, test_fork_second);
 	tcase_add_test(tc, test_fork_second_by_lineage);
 	tcase_add_test(tc, test_open_output);
+	tcase_add_test(tc, test_open_output_devnull);
+	tcase_add_test(tc, test_open_log);
+	tcase_add_test(tc, test_truncate_pid);
+	tcase_add_test(tc, test_truncate_pid_stale_with_log);
+	tcase_add_test(tc, test_chdir_workdir);
 	tcase_add_test(tc, test_dup2);
 	tcase_add_test(tc, test_write_pid);
 	tcase_add_test(tc, test_write_pid_stale);

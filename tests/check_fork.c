@@ -2,15 +2,23 @@
  * check_fork.c - background start end to end: the double fork, the status
  * pipe handshake and what a person would check afterwards (pid in the
  * file, lock held, session, terminal, cwd, umask, the exit status and
- * message of the command that started the daemon).
+ * message of the command that started the daemon), and that a failed
+ * start leaves nothing behind: no process, no zombie, no lock, no file.
  */
 #include "config.h"
 
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +59,12 @@ run_helper(struct started *s, const char *a1, const char *a2,
 	if (a3) argv[n++] = (char *)a3;
 	if (a4) argv[n++] = (char *)a4;
 	argv[n] = NULL;
-	s->status = tu_run(argv, s->out, sizeof(s->out), RUN_MS);
+	s->status = tu_run_env(argv, tu_clean_envv(NULL), s->out,
+	    sizeof(s->out), tu_ms(RUN_MS));
 	s->pid = -1;
-	if (tu_wait_report(s->report, 2000) == 0)
+	/* The report is written after ready (or before a failing action):
+	 * it may come just after the command returned. */
+	if (tu_wait_report(s->report, tu_ms(2000)) == 0)
 		s->pid = atol(tu_report_get(s->report, "pid"));
 }
 
@@ -62,7 +73,7 @@ stop_daemon(struct started *s)
 {
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
-		ck_assert_int_eq(tu_wait_gone(s->pid, 10000), 0);
+		ck_assert_int_eq(tu_wait_gone(s->pid, tu_ms(10000)), 0);
 	}
 }
 
@@ -97,6 +108,7 @@ START_TEST(test_background_ready)
 	ck_assert_int_eq(report_long(&s, "tty"), 0);
 	ck_assert_str_eq(tu_report_get(s.report, "cwd"), "/");
 	ck_assert_str_eq(tu_report_get(s.report, "umask"), "022");
+	/* After ready: all three on /dev/null. */
 	ck_assert_str_eq(tu_report_get(s.report, "fd0"), "/dev/null");
 	ck_assert_str_eq(tu_report_get(s.report, "fd1"), "/dev/null");
 	ck_assert_str_eq(tu_report_get(s.report, "fd2"), "/dev/null");
@@ -132,7 +144,7 @@ START_TEST(test_second_instance)
 	ck_assert_int_gt(s.pid, 1);
 	argv[0] = s.helper;
 	argv[2] = s.pidfile;
-	st = tu_run(argv, out, sizeof(out), RUN_MS);
+	st = tu_run(argv, out, sizeof(out), tu_ms(RUN_MS));
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	snprintf(want, sizeof(want), "already running, pid %ld",
 	    (long)s.pid);
@@ -148,13 +160,25 @@ END_TEST
 
 /* After a failed start: no daemon, no lock, no pidfile. */
 static void
-assert_nothing_left(struct started *s)
+assert_nothing_left_but(struct started *s, int workers)
 {
 	if (s->pid > 0)
-		ck_assert_int_eq(tu_wait_gone(s->pid, 5000), 0);
+		ck_assert_int_eq(tu_wait_gone(s->pid, tu_ms(5000)), 0);
+	/* The daemon is gone; only the workers it forked may remain (they
+	 * may also have ended by now). */
+	if (workers == 0)
+		ck_assert_int_eq(tu_wait_no_procs(s->helper, tu_ms(5000)), 0);
+	else
+		ck_assert_int_le(tu_count_procs(s->helper), workers);
 	ck_assert(!tu_lock_held(s->pidfile));
 	ck_assert_msg(access(s->pidfile, F_OK) == -1 && errno == ENOENT,
 	    "pidfile %s left behind", s->pidfile);
+}
+
+static void
+assert_nothing_left(struct started *s)
+{
+	assert_nothing_left_but(s, 0);
 }
 
 START_TEST(test_daemon_fail)
@@ -207,11 +231,13 @@ START_TEST(test_timeout)
 	struct started s;
 	char want[128];
 
-	run_helper(&s, "-a", "hang", "-t", "200");
+	/* 200 ms, scaled: the daemon must have been forked (its pid known)
+	 * by then, also under valgrind. */
+	run_helper(&s, "-a", "hang", "-t", tu_fmt("%d", tu_ms(200)));
 	ck_assert(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 1);
 	ck_assert_int_gt(s.pid, 1);
 	snprintf(want, sizeof(want), "daemon (pid %ld) not ready after "
-	    "200 ms; it was left running", (long)s.pid);
+	    "%d ms; it was left running", (long)s.pid, tu_ms(200));
 	ck_assert_msg(strstr(s.out, want) != NULL, "output: %s", s.out);
 	ck_assert_msg(strstr(s.out, tu_strerror(ETIMEDOUT)) != NULL, "%s",
 	    s.out);
@@ -226,7 +252,7 @@ START_TEST(test_slow_but_within_timeout)
 {
 	struct started s;
 
-	run_helper(&s, "-a", "sleep", "-t", "10000");
+	run_helper(&s, "-a", "sleep", "-t", tu_fmt("%d", tu_ms(10000)));
 	ck_assert_msg(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0,
 	    "output: %s", s.out);
 	ck_assert(tu_alive(s.pid));
@@ -234,7 +260,9 @@ START_TEST(test_slow_but_within_timeout)
 }
 END_TEST
 
-START_TEST(test_foreground_changes_nothing)
+/* Foreground: same process, session and stdio, but the configured steps
+ * (pidfile, umask) are applied (0.1's -f skipped them). */
+START_TEST(test_foreground_applies_steps)
 {
 	char *dir = tu_tmpdir();
 	char *pidfile = tu_fmt("%s/f.pid", dir);
@@ -247,22 +275,23 @@ START_TEST(test_foreground_changes_nothing)
 	int st;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
-	pid = tu_spawn(argv, NULL, out);
-	ck_assert_int_eq(tu_wait_report(report, 10000), 0);
-	/* Same process, same session, same cwd and umask, stdio untouched,
-	 * and no pidfile even though one was configured. */
+	pid = tu_spawn(argv, tu_clean_envv(NULL), out);
+	ck_assert_int_eq(tu_wait_report(report, tu_ms(10000)), 0);
 	ck_assert_int_eq(atol(tu_report_get(report, "pid")), pid);
 	ck_assert_int_eq(atol(tu_report_get(report, "sid")), getsid(0));
 	ck_assert_str_eq(tu_report_get(report, "cwd"), cwd);
-	ck_assert_str_eq(tu_report_get(report, "umask"), "022");
+	ck_assert_str_eq(tu_report_get(report, "umask"), "077");
 	ck_assert_str_eq(tu_report_get(report, "fd1"), out);
+	ck_assert_str_eq(tu_report_get(report, "fd2"), out);
 	ck_assert_int_eq(atol(tu_report_get(report, "mode")),
 	    DAEMONIZE_MODE_FOREGROUND);
-	ck_assert_int_eq(access(pidfile, F_OK), -1);
+	ck_assert_int_eq(tu_pidfile_pid(pidfile), pid);
+	ck_assert(tu_lock_held(pidfile));
 	kill(pid, SIGTERM);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(tu_wait_child(pid, tu_ms(10000), &st), 0);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ck_assert_int_eq(tu_wait_contains(out, "term\n", 5000), 0);
+	ck_assert_int_eq(tu_wait_contains(out, "term\n", tu_ms(5000)), 0);
+	ck_assert_int_eq(access(pidfile, F_OK), -1);
 }
 END_TEST
 
@@ -323,7 +352,8 @@ START_TEST(test_inprocess_fail_errno)
 	ck_assert_int_eq(errno, ENOSPC);
 	ck_assert_str_eq(daemonize_error(d), "cannot write /var/db/x: "
 	    "No space left on device");
-	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_NONE);
+	/* back to configuring: the requested mode */
+	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_AUTO);
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
 	daemonize_free(d);
 }
@@ -339,7 +369,8 @@ START_TEST(test_inprocess_timeout_errno)
 	int r;
 
 	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
-	ck_assert_int_eq(daemonize_set_timeout(d, 100), 0);
+	ck_assert_int_eq(daemonize_set_timeout(d, (unsigned int)tu_ms(100)),
+	    0);
 	r = daemonize_start(d);
 	if (r == 0) {
 		sleep(30);	/* never ready; killed by the test */
@@ -350,7 +381,7 @@ START_TEST(test_inprocess_timeout_errno)
 	pid = tu_pidfile_pid(pidfile);
 	ck_assert_int_gt(pid, 1);
 	snprintf(want, sizeof(want), "start: daemon (pid %ld) not ready "
-	    "after 100 ms", (long)pid);
+	    "after %d ms", (long)pid, tu_ms(100));
 	ck_assert_msg(strncmp(daemonize_error(d), want, strlen(want)) == 0,
 	    "%s", daemonize_error(d));
 	/* On a timeout the daemon keeps its pidfile: it is still running. */
@@ -390,11 +421,11 @@ START_TEST(test_sigint_while_waiting)
 	pid_t orig, daemon;
 	int st;
 
-	orig = tu_spawn(argv, NULL, NULL);
-	ck_assert_int_eq(tu_wait_report(report, 10000), 0);
+	orig = tu_spawn(argv, tu_clean_envv(NULL), NULL);
+	ck_assert_int_eq(tu_wait_report(report, tu_ms(10000)), 0);
 	daemon = atol(tu_report_get(report, "pid"));
 	kill(orig, SIGINT);
-	ck_assert_int_eq(tu_wait_child(orig, 10000, &st), 0);
+	ck_assert_int_eq(tu_wait_child(orig, tu_ms(10000), &st), 0);
 	tu_kill(daemon);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT,
 	    "status %#x", st);
@@ -416,12 +447,13 @@ START_TEST(test_worker_holds_pipe)
 	    "%d (%s) before it was ready", (long)s.pid, SIGABRT,
 	    strsignal(SIGABRT));
 	ck_assert_msg(strstr(s.out, want) != NULL, "output: %s", s.out);
-	assert_nothing_left(&s);
+	/* the worker is still there (its 30 s), the daemon is not */
+	assert_nothing_left_but(&s, 1);
 }
 END_TEST
 
-/* A daemon that fails but does not exit keeps its pidfile and lock: the
- * original process must not delete a live daemon's file. */
+/* A daemon that fails but does not exit: the original process says it
+ * was left running; the pidfile went with daemonize_fail. */
 START_TEST(test_fail_but_no_exit)
 {
 	struct started s;
@@ -434,8 +466,10 @@ START_TEST(test_fail_but_no_exit)
 	ck_assert_msg(strstr(s.out, "cannot bind port 80") != NULL &&
 	    strstr(s.out, want) != NULL, "output: %s", s.out);
 	ck_assert(tu_alive(s.pid));
-	ck_assert(tu_lock_held(s.pidfile));
-	ck_assert_int_eq(tu_pidfile_pid(s.pidfile), s.pid);
+	/* daemonize_fail removed the pidfile itself (1.0): the process is
+	 * about to exit, and no file names it meanwhile. */
+	ck_assert(!tu_lock_held(s.pidfile));
+	ck_assert(!tu_exists(s.pidfile));
 	tu_kill(s.pid);
 }
 END_TEST
@@ -501,9 +535,10 @@ START_TEST(test_ready_after_timeout_succeeds)
 	ck_assert_int_eq(errno, ETIMEDOUT);
 	pid = tu_pidfile_pid(pidfile);
 	daemonize_free(d);
-	ck_assert_int_eq(tu_wait_contains(result, "\n", 10000), 0);
-	ck_assert_int_eq(tu_wait_contains(result, "ready=0 errno=0", 100), 0);
-	ck_assert_int_eq(tu_wait_gone(pid, 5000), 0);
+	ck_assert_int_eq(tu_wait_contains(result, "\n", tu_ms(10000)), 0);
+	ck_assert_int_eq(tu_wait_contains(result, "ready=0 errno=0",
+	    tu_ms(100)), 0);
+	ck_assert_int_eq(tu_wait_gone(pid, tu_ms(5000)), 0);
 }
 END_TEST
 
@@ -534,6 +569,227 @@ START_TEST(test_sigchld_ignored_by_caller)
 }
 END_TEST
 
+/* ---- a stopped middle child -------------------------------------------- */
+
+static pid_t stopper_parent;
+
+/* pthread_atfork's child handler: runs in every child fork() makes in
+ * this process; the first fork's child (the middle one) stops itself
+ * before it could fork the daemon, as if a debugger or ^Z caught it. */
+static void
+stop_middle(void)
+{
+	if (getppid() == stopper_parent)
+		(void)raise(SIGSTOP);
+}
+
+/* The original process does not hang on a middle child that never
+ * speaks nor exits: ETIMEDOUT within the timeout and a short grace, and
+ * the middle child is killed and reaped (no zombie, no lock). */
+START_TEST(test_stopped_middle_child)
+{
+	char *dir = tu_tmpdir();
+	char *pidfile = tu_fmt("%s/p.pid", dir);
+	struct daemonize *d = daemonize_new("t");
+	long long t0, elapsed;
+	int r, err;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_BACKGROUND), 0);
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_int_eq(daemonize_set_timeout(d, 1000), 0);
+	stopper_parent = getpid();
+	ck_assert_int_eq(pthread_atfork(NULL, NULL, stop_middle), 0);
+	t0 = tu_now_ms();
+	r = daemonize_start(d);
+	err = errno;
+	elapsed = tu_now_ms() - t0;
+	if (r == 0)
+		_exit(0);	/* never reached: the middle child stopped */
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(err, ETIMEDOUT);
+	ck_assert_msg(strstr(daemonize_error(d), "start: daemon not ready "
+	    "after 1000 ms") != NULL, "%s", daemonize_error(d));
+	ck_assert_msg(elapsed >= 1000 && elapsed < 1000 + tu_ms(1500),
+	    "returned after %lld ms", elapsed);
+	/* no child of ours is left, not even a zombie */
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	ck_assert(!tu_lock_held(pidfile));
+	/* No daemon was ever forked (its pid never came) and the middle
+	 * child is dead: nothing can be running, so nothing may be left,
+	 * not even the empty pidfile the lock created. */
+	ck_assert_msg(!tu_exists(pidfile), "%s left behind", pidfile);
+	daemonize_free(d);
+	ck_assert(!tu_exists(pidfile));
+}
+END_TEST
+
+/* ---- failed starts leave nothing --------------------------------------- */
+
+/* This test process in a mount namespace of its own, in which dir is
+ * read-only (root ignores file modes: a read-only mount is what stops
+ * it).  False when the kernel or the container refuses. */
+static bool
+read_only_dir(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) == -1)
+		return false;
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE,
+	    NULL), 0);
+	ck_assert_int_eq(mount(dir, dir, "none", MS_BIND, NULL), 0);
+	ck_assert_int_eq(mount("none", dir, "none", MS_BIND | MS_REMOUNT |
+	    MS_RDONLY, NULL), 0);
+	return true;
+}
+
+/* The pidfile cannot be created (read-only directory): the command says
+ * so, and there is no process, no pidfile and no log file (the log is
+ * opened only after the lock). */
+START_TEST(test_fail_pidfile_readonly)
+{
+	char *dir = tu_tmpdir(), *ro = tu_fmt("%s/ro", dir);
+	char *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", ro), *log = tu_fmt("%s/h.log", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, NULL };
+	char out[4096];
+	int st;
+
+	TU_NEED_ROOT();
+	ck_assert_int_eq(mkdir(ro, 0755), 0);
+	if (!read_only_dir(ro)) {
+		printf("%s: skipped: no mount namespace\n", __func__);
+		return;
+	}
+	st = tu_run_env(argv, tu_clean_envv(NULL), out, sizeof(out),
+	    tu_ms(RUN_MS));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x: %s",
+	    st, out);
+	ck_assert_msg(strncmp(out, tu_fmt("helper: pidfile: %s", pidfile),
+	    strlen(tu_fmt("helper: pidfile: %s", pidfile))) == 0 &&
+	    strstr(out, tu_strerror(EROFS)) != NULL, "%s", out);
+	ck_assert_int_eq(tu_wait_no_procs(helper, tu_ms(5000)), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert(!tu_exists(log));
+}
+END_TEST
+
+/* fds run out (RLIMIT_NOFILE 5, 6, 7: the status pipe in the original
+ * process, the signal pipe or /dev/null in the daemon) somewhere in start:
+ * whichever step it is, the command fails with EMFILE's text and nothing
+ * is left. */
+START_TEST(test_fail_fd_exhaustion)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *log = tu_fmt("%s/h.log", dir);
+	char *cmd = tu_fmt("ulimit -n %d && exec %s -d -p %s -o %s", _i,
+	    helper, pidfile, log);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char out[4096];
+	int st;
+
+	st = tu_run_env(argv, tu_clean_envv(NULL), out, sizeof(out),
+	    tu_ms(RUN_MS));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x: %s",
+	    st, out);
+	ck_assert_msg(strncmp(out, "helper: ", 8) == 0 &&
+	    strstr(out, tu_strerror(EMFILE)) != NULL, "%s", out);
+	ck_assert_int_eq(tu_wait_no_procs(helper, tu_ms(5000)), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert(!tu_lock_held(pidfile));
+	ck_assert(!tu_exists(log));
+}
+END_TEST
+
+/* A fake supervisor: a datagram socket at dir/notify. */
+static int
+fake_supervisor(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* Every datagram waiting on fd, joined with "|", malloc'ed. */
+static char *
+received(int fd)
+{
+	char *all = calloc(1, 65536), buf[4096];
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(all);
+	while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		snprintf(all + strlen(all), 65536 - strlen(all), "%s|", buf);
+	}
+	return all;
+}
+
+/* Supervised (foreground under NOTIFY_SOCKET): a start that fails at
+ * the lock, and a daemon that fails after the privilege drop, both tell
+ * the supervisor ERRNO= and STATUS=, and leave no pidfile. */
+START_TEST(test_fail_supervised)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *sock = tu_fmt("%s/notify", dir), *run = tu_fmt("%s/run", dir);
+	char *pidfile = tu_fmt("%s/h.pid", run);
+	char *missing = tu_fmt("%s/missing/h.pid", dir);
+	char *env = tu_fmt("NOTIFY_SOCKET=%s", sock);
+	char out[4096], *got;
+	struct passwd *pw;
+	int fd, st;
+
+	TU_NEED_ROOT();
+	pw = getpwnam("nobody");
+	ck_assert_ptr_nonnull(pw);
+	fd = fake_supervisor(sock);
+
+	/* at the lock: no such directory */
+	{
+		char *argv[] = { helper, "-f", "-p", missing, NULL };
+
+		st = tu_run_env(argv, tu_clean_envv(env, NULL), out,
+		    sizeof(out), tu_ms(RUN_MS));
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x: %s",
+	    st, out);
+	got = received(fd);
+	ck_assert_msg(strncmp(got, tu_fmt("ERRNO=%d\nSTATUS=pidfile: %s",
+	    ENOENT, missing), strlen(tu_fmt("ERRNO=%d\nSTATUS=pidfile: %s",
+	    ENOENT, missing))) == 0, "supervisor got: %s", got);
+	ck_assert(!tu_exists(missing));
+
+	/* in the daemon, after the drop to nobody: the pidfile sits in a
+	 * directory nobody owns, so it can still remove it */
+	ck_assert_int_eq(mkdir(run, 0755), 0);
+	ck_assert_int_eq(chown(run, pw->pw_uid, pw->pw_gid), 0);
+	{
+		char *argv[] = { helper, "-f", "-u", "nobody", "-p", pidfile,
+		    "-a", "fail", NULL };
+
+		st = tu_run_env(argv, tu_clean_envv(env, NULL), out,
+		    sizeof(out), tu_ms(RUN_MS));
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x: %s",
+	    st, out);
+	got = received(fd);
+	ck_assert_msg(strstr(got, tu_fmt("ERRNO=%d\nSTATUS=cannot bind port "
+	    "80: %s|", EADDRINUSE, strerror(EADDRINUSE))) != NULL,
+	    "supervisor got: %s", got);
+	ck_assert_msg(strstr(got, "READY=1") == NULL, "%s", got);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, tu_ms(5000)), 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 fork_suite(void)
 {
@@ -541,6 +797,7 @@ fork_suite(void)
 	TCase *tc = tcase_create("background");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, tu_clean_slate, NULL);
 	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_background_ready);
 	tcase_add_test(tc, test_workdir_umask);
@@ -550,7 +807,7 @@ fork_suite(void)
 	tcase_add_test(tc, test_daemon_crash_before_ready);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_slow_but_within_timeout);
-	tcase_add_test(tc, test_foreground_changes_nothing);
+	tcase_add_test(tc, test_foreground_applies_steps);
 	tcase_add_test(tc, test_inprocess_parent_state);
 	tcase_add_test(tc, test_inprocess_fail_errno);
 	tcase_add_test(tc, test_inprocess_timeout_errno);
@@ -561,6 +818,16 @@ fork_suite(void)
 	tcase_add_test(tc, test_long_message_keeps_reason);
 	tcase_add_test(tc, test_ready_after_timeout_succeeds);
 	tcase_add_test(tc, test_sigchld_ignored_by_caller);
+	tcase_add_test(tc, test_stopped_middle_child);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("failures");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, tu_clean_slate, NULL);
+	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
+	tcase_add_test(tc, test_fail_pidfile_readonly);
+	tcase_add_loop_test(tc, test_fail_fd_exhaustion, 5, 8);
+	tcase_add_test(tc, test_fail_supervised);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,9 +56,10 @@
 #define SAMPLE_AT    10          /* reference sample after this reload */
 #define PER_RELOAD   25          /* clients echoing between two reloads */
 #define MEM_SLACK_KB 64
-#define RUN_MS       20000       /* one echod command */
-#define IO_MS        10000       /* one echo round over many clients */
-#define GONE_MS      10000       /* exit after SIGTERM, fds closing */
+/* Time limits, scaled by DZ_TIME_FACTOR (tu_ms) */
+#define RUN_MS       tu_ms(20000) /* one echod command */
+#define IO_MS        tu_ms(10000) /* one echo round over many clients */
+#define GONE_MS      tu_ms(10000) /* exit after SIGTERM, fds closing */
 #define TRIES        8           /* port races with parallel suites */
 #define MSGLEN       12          /* "c%03u r%05u\n": fixed size */
 #define OUTLEN       8192
@@ -216,10 +217,11 @@ wait_log_count(const char *needle, int want)
 static int
 connect_port(int port)
 {
-	struct timeval tv = { IO_MS / 1000, 0 };
+	struct timeval tv = { 0, 0 };
 	struct sockaddr_in sin;
 	int fd;
 
+	tv.tv_sec = IO_MS / 1000;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
 	/* connect honours SO_SNDTIMEO on Linux: bounded even if the
@@ -315,6 +317,7 @@ START_TEST(test_load_reloads_and_stop)
 	long rss10 = 0, data10 = 0, rss100, data100;
 	long long deadline;
 	int port, base, loaded, after, i, round = 0;
+	struct daemonize *d;
 	pid_t pid;
 
 	raise_nofile();
@@ -391,11 +394,16 @@ START_TEST(test_load_reloads_and_stop)
 	/* The exit is seen through the pidfile (echod is not our child):
 	 * "not running" once the file is gone or its lock released.  No
 	 * second SIGTERM: it could hit the default action during the exit. */
+	d = tu_ctx("echod");
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
 	deadline = tu_now_ms() + GONE_MS;
-	while (daemonize_pidfile_running(pidfile) != 0 && tu_now_ms() < deadline)
+	while (daemonize_pidfile_state(d, NULL) !=
+	    DAEMONIZE_PIDFILE_NOT_RUNNING && tu_now_ms() < deadline)
 		tu_msleep(5);
-	ck_assert_msg(daemonize_pidfile_running(pidfile) == 0, "echod still "
-	    "holds %s %d ms after SIGTERM", pidfile, GONE_MS);
+	ck_assert_msg(daemonize_pidfile_state(d, NULL) ==
+	    DAEMONIZE_PIDFILE_NOT_RUNNING, "echod still holds %s %d ms after "
+	    "SIGTERM: %s", pidfile, GONE_MS, daemonize_error(d));
+	daemonize_free(d);
 	ck_assert_int_eq(tu_wait_gone(pid, GONE_MS), 0);
 	ck_assert_msg(access(pidfile, F_OK) == -1 && errno == ENOENT,
 	    "%s left behind", pidfile);

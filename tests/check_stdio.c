@@ -1,23 +1,33 @@
 /*
- * check_stdio.c - lib/stdio.c: fds 0-2 made valid before anything else is
- * opened, redirected to /dev/null or the log file in the daemon, and the
- * log file reopened for log rotation.
+ * check_stdio.c - lib/stdfds.c: fds 0-2 made valid before anything else is
+ * opened; in the daemon stdin on /dev/null at start, stdout and stderr on
+ * /dev/null or the log file only at ready (what the daemon writes while it
+ * initialises reaches the terminal that started it); the log file created
+ * for the daemon's user and reopened for log rotation.
  *
  * Unit tests call the step functions in the forked test process that
  * Check gives each test (they close and replace its fds 0-2, which Check
  * does not use in fork mode); end-to-end tests drive tests/helper.
  */
-#include "internal.h"
+#include "util.h"
+#include "trust.h"
+#include "stdfds.h"
 
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +35,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonize.h"
 #include "testutil.h"
 
 /* Generous: under valgrind --trace-children the helper is slow. */
-#define WAIT_MS 30000
+#define WAIT_MS tu_ms(30000)
 
 static bool
 is_open(int fd)
@@ -36,7 +47,7 @@ is_open(int fd)
 	return fcntl(fd, F_GETFD) != -1;
 }
 
-/* ---- end-to-end plumbing ------------------------------------------------- */
+/* ---- end-to-end plumbing ----------------------------------------------- */
 
 /*
  * Run the helper to completion; its exit status (asserted normal), its
@@ -115,7 +126,7 @@ rm_tree(const char *dir)
 	(void)rmdir(dir);
 }
 
-/* ---- dz_stdio_sanitize --------------------------------------------------- */
+/* ---- dz_stdio_sanitize ------------------------------------------------- */
 
 /* Which of fds 0-2 each loop iteration closes (bit n: fd n). */
 static const int closed_sets[] = { 1, 2, 4, 7, 5, 3, 6 };
@@ -123,11 +134,10 @@ static const int closed_sets[] = { 1, 2, 4, 7, 5, 3, 6 };
 START_TEST(test_sanitize_closed)
 {
 	int mask = closed_sets[_i];
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
 	char *before[3];
 	int p[2], fd, nfds;
 
-	ck_assert_ptr_nonnull(d);
 	/* The fds that stay open point at a pipe, so that we can tell they
 	 * were left alone. */
 	ck_assert_int_eq(pipe(p), 0);
@@ -143,7 +153,7 @@ START_TEST(test_sanitize_closed)
 		before[fd] = tu_fd_target(0, fd);
 	nfds = tu_nfds(0);
 
-	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
+	ck_assert_int_eq(dz_stdio_sanitize(&e), 0);
 	for (fd = 0; fd <= 2; fd++) {
 		char *now = tu_fd_target(0, fd);
 
@@ -163,10 +173,10 @@ START_TEST(test_sanitize_closed)
 	ck_assert_int_eq(tu_nfds(0), nfds + ((mask & 1) != 0) +
 	    ((mask & 2) != 0) + ((mask & 4) != 0));
 	/* all valid already: a no-op */
-	ck_assert_int_eq(dz_stdio_sanitize(d), 0);
+	ck_assert_int_eq(dz_stdio_sanitize(&e), 0);
 	ck_assert_int_eq(tu_nfds(0), nfds + ((mask & 1) != 0) +
 	    ((mask & 2) != 0) + ((mask & 4) != 0));
-	daemonize_free(d);
+	ck_assert_str_eq(e.text, "");
 }
 END_TEST
 
@@ -174,11 +184,10 @@ END_TEST
  * the reason, and nothing changed. */
 START_TEST(test_sanitize_fails)
 {
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
 	struct rlimit old, none;
 	int r, err, nfds;
 
-	ck_assert_ptr_nonnull(d);
 	close(0);
 	nfds = tu_nfds(0);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
@@ -186,21 +195,37 @@ START_TEST(test_sanitize_fails)
 	none.rlim_cur = 0;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
 	errno = 0;
-	r = dz_stdio_sanitize(d);
+	r = dz_stdio_sanitize(&e);
 	err = errno;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 	ck_assert_int_eq(r, -1);
 	ck_assert_int_eq(err, EMFILE);
-	tu_assert_text(d, "stdio: /dev/null");
-	tu_assert_text(d, strerror(EMFILE));
+	ck_assert_msg(strstr(e.text, "stdio: /dev/null") != NULL &&
+	    strstr(e.text, strerror(EMFILE)) != NULL, "%s", e.text);
 	ck_assert(!is_open(0));
 	ck_assert_int_eq(tu_nfds(0), nfds);
-	daemonize_free(d);
 }
 END_TEST
 
-/* fd 1 closed when start runs: the pidfile must not become stdout. */
-START_TEST(test_start_fd1_closed_supervised)
+/* The fd of this process open on path, or -1. */
+static int
+fd_on(const char *path)
+{
+	char *t;
+	int fd, found = -1;
+
+	for (fd = 0; fd < 256 && found == -1; fd++) {
+		t = tu_fd_target(0, fd);
+		if (strcmp(t, path) == 0)
+			found = fd;
+		free(t);
+	}
+	return found;
+}
+
+/* fd 1 closed when lock runs (foreground, through start): the pidfile
+ * must not become stdout. */
+START_TEST(test_start_fd1_closed_foreground)
 {
 	struct daemonize *d = daemonize_new("test");
 	char *dir = tu_tmpdir(), *pidfile = tu_fmt("%s/p.pid", dir);
@@ -208,16 +233,13 @@ START_TEST(test_start_fd1_closed_supervised)
 
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
 	close(1);
 	ck_assert_int_eq(daemonize_start(d), 0);
-	ck_assert_int_ge(d->pidfile.fd, 3);
 	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, "/dev/null");
 	free(t);
-	t = tu_fd_target(0, d->pidfile.fd);
-	ck_assert_str_eq(t, pidfile);
-	free(t);
+	ck_assert_int_ge(fd_on(pidfile), 3);
 	ck_assert_int_gt(tu_read_file(pidfile, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, tu_fmt("%ld\n", (long)getpid()));
 	ck_assert(tu_lock_held(pidfile));
@@ -228,7 +250,7 @@ START_TEST(test_start_fd1_closed_supervised)
 }
 END_TEST
 
-/* ---- dz_stdio_redirect --------------------------------------------------- */
+/* ---- dz_stdio_stdin_null, dz_output_open and _install ------------------ */
 
 /* 0, 1 and 2 on a pipe, so a redirect is visible and a failure shows
  * that nothing moved. */
@@ -245,18 +267,52 @@ stdio_on_pipe(void)
 	close(p[1]);
 }
 
+/* An output of path (absolute, or NULL for /dev/null), not opened. */
+static void
+output_of(struct dz_output *out, const char *path)
+{
+	dz_output_init(out);
+	if (path != NULL) {
+		out->path = strdup(path);
+		ck_assert_ptr_nonnull(out->path);
+	}
+}
+
+/* Only root, this user: no target user. */
+static struct dz_owners owners;
+
+static void
+owners_setup(void)
+{
+	tu_clean_env();
+	dz_owners_init(&owners, false, 0);
+}
+
 START_TEST(test_redirect_devnull)
 {
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
+	struct dz_output out;
+	char *t;
 	int fd, nfds;
 
-	ck_assert_ptr_nonnull(d);
 	stdio_on_pipe();
+	output_of(&out, NULL);
 	nfds = tu_nfds(0);
-	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	ck_assert_int_eq(dz_stdio_stdin_null(&e), 0);
+	/* opened (above 2), not installed: 1 and 2 still the pipe's */
+	ck_assert_int_eq(dz_output_open(&out, &owners, (uid_t)-1, (gid_t)-1,
+	    &e), 0);
+	ck_assert_int_ge(out.fd, 3);
+	ck_assert_int_eq(tu_nfds(0), nfds + 1);
+	for (fd = 1; fd <= 2; fd++) {
+		t = tu_fd_target(0, fd);
+		ck_assert(strncmp(t, "pipe:", 5) == 0);
+		free(t);
+	}
+	ck_assert_int_eq(dz_output_install(&out, &e), 0);
+	ck_assert_int_eq(out.fd, -1);
 	for (fd = 0; fd <= 2; fd++) {
-		char *t = tu_fd_target(0, fd);
-
+		t = tu_fd_target(0, fd);
 		ck_assert_str_eq(t, "/dev/null");
 		ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
 		free(t);
@@ -264,27 +320,30 @@ START_TEST(test_redirect_devnull)
 	ck_assert_int_eq(fcntl(0, F_GETFL) & O_ACCMODE, O_RDONLY);
 	ck_assert_int_eq(fcntl(1, F_GETFL) & O_ACCMODE, O_WRONLY);
 	ck_assert_int_eq(tu_nfds(0), nfds);
-	daemonize_free(d);
+	dz_output_clear(&out);
 }
 END_TEST
 
 START_TEST(test_redirect_log)
 {
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
+	struct dz_output out;
 	char *dir = tu_tmpdir(), *log = tu_fmt("%s/out.log", dir);
 	char buf[256], *t;
 	struct stat st;
 	int fd, nfds;
 
-	ck_assert_ptr_nonnull(d);
 	fd = open(log, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "old\n", 4), 4);
 	close(fd);
-	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	output_of(&out, log);
 	stdio_on_pipe();
 	nfds = tu_nfds(0);
-	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	ck_assert_int_eq(dz_stdio_stdin_null(&e), 0);
+	ck_assert_int_eq(dz_output_open(&out, &owners, (uid_t)-1, (gid_t)-1,
+	    &e), 0);
+	ck_assert_int_eq(dz_output_install(&out, &e), 0);
 	t = tu_fd_target(0, 0);
 	ck_assert_str_eq(t, "/dev/null");
 	free(t);
@@ -303,7 +362,7 @@ START_TEST(test_redirect_log)
 	/* an existing file keeps its mode */
 	ck_assert_int_eq(stat(log, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	daemonize_free(d);
+	dz_output_clear(&out);
 	rm_tree(dir);
 }
 END_TEST
@@ -312,7 +371,8 @@ END_TEST
  * fds 0-2 where they were (0: a missing directory, 1: a directory). */
 START_TEST(test_redirect_unwritable)
 {
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
+	struct dz_output out;
 	char *dir = tu_tmpdir();
 	char *log = _i == 0 ? tu_fmt("%s/missing/out.log", dir) :
 	    tu_fmt("%s/adir", dir);
@@ -320,20 +380,21 @@ START_TEST(test_redirect_unwritable)
 	char *before[3];
 	int fd, nfds;
 
-	ck_assert_ptr_nonnull(d);
 	if (_i == 1)
 		ck_assert_int_eq(mkdir(log, 0755), 0);
-	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	output_of(&out, log);
 	stdio_on_pipe();
 	for (fd = 0; fd <= 2; fd++)
 		before[fd] = tu_fd_target(0, fd);
 	nfds = tu_nfds(0);
 	errno = 0;
-	ck_assert_int_eq(dz_stdio_redirect(d), -1);
+	ck_assert_int_eq(dz_output_open(&out, &owners, (uid_t)-1, (gid_t)-1,
+	    &e), -1);
 	ck_assert_int_eq(errno, err);
-	tu_assert_text(d, "stdio: ");
-	tu_assert_text(d, log);
-	tu_assert_text(d, strerror(err));
+	ck_assert_msg(strncmp(e.text, "stdio: ", 7) == 0 &&
+	    strstr(e.text, log) != NULL && strstr(e.text, strerror(err)) !=
+	    NULL, "%s", e.text);
+	ck_assert_int_eq(out.fd, -1);
 	for (fd = 0; fd <= 2; fd++) {
 		char *t = tu_fd_target(0, fd);
 
@@ -342,12 +403,12 @@ START_TEST(test_redirect_unwritable)
 	}
 	ck_assert_int_eq(tu_nfds(0), nfds);
 	ck_assert(!tu_exists(tu_fmt("%s/missing", dir)));
-	daemonize_free(d);
+	dz_output_clear(&out);
 	rm_tree(dir);
 }
 END_TEST
 
-/* ---- daemonize_reopen_output, in-process --------------------------------- */
+/* ---- daemonize_reopen_output, in-process ------------------------------- */
 
 START_TEST(test_reopen_noop)
 {
@@ -364,69 +425,44 @@ START_TEST(test_reopen_noop)
 	ck_assert_int_eq(daemonize_set_output(d, log), 0);
 	/* not started */
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	/* foreground: stdout belongs to the terminal */
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	/* foreground: stdout belongs to the terminal or the supervisor */
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
 	ck_assert_int_eq(daemonize_start(d), 0);
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	t = tu_fd_target(0, 1);
-	ck_assert_str_eq(t, before);
-	free(t);
-	ck_assert(!tu_exists(log));
-	daemonize_free(d);
-
-	/* supervised: stdout belongs to the supervisor */
-	d = daemonize_new("test");
-	ck_assert_ptr_nonnull(d);
-	ck_assert_int_eq(daemonize_set_output(d, log), 0);
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_NO_DETACH), 0);
-	ck_assert_int_eq(daemonize_start(d), 0);
-	ck_assert_int_eq(daemonize_mode(d), DAEMONIZE_MODE_SUPERVISED);
+	ck_assert_int_eq(daemonize_ready(d), 0);
 	ck_assert_int_eq(daemonize_reopen_output(d), 0);
 	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, before);
 	free(t);
 	ck_assert(!tu_exists(log));
-	daemonize_free(d);
-
-	/* background without a log file: /dev/null needs no reopening */
-	d = daemonize_new("test");
-	ck_assert_ptr_nonnull(d);
-	d->mode = DAEMONIZE_MODE_BACKGROUND;
-	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	t = tu_fd_target(0, 1);
-	ck_assert_str_eq(t, before);
-	free(t);
-	/* the original process of a background start */
-	ck_assert_int_eq(daemonize_set_output(d, log), 0);
-	d->is_parent = true;
-	ck_assert_int_eq(daemonize_reopen_output(d), 0);
-	ck_assert(!tu_exists(log));
+	ck_assert_int_eq(daemonize_stop(d), 0);
 	daemonize_free(d);
 	rm_tree(dir);
 }
 END_TEST
 
-/* A background daemon's view, set up by hand: rotate, reopen, and a
+/* A background daemon's output, step by step: rotate, reopen, and a
  * reopen that fails leaves the old file in place. */
 START_TEST(test_reopen_unit)
 {
-	struct daemonize *d = daemonize_new("test");
+	struct dz_err e = { "" };
+	struct dz_output out;
 	char *dir = tu_tmpdir(), *log = tu_fmt("%s/x.log", dir);
 	char *old = tu_fmt("%s/x.log.1", dir), *t;
 	char buf[256];
 	int nfds;
 
-	ck_assert_ptr_nonnull(d);
-	ck_assert_int_eq(daemonize_set_output(d, log), 0);
-	d->mode = DAEMONIZE_MODE_BACKGROUND;
+	output_of(&out, log);
 	stdio_on_pipe();
-	ck_assert_int_eq(dz_stdio_redirect(d), 0);
+	ck_assert_int_eq(dz_output_open(&out, &owners, (uid_t)-1, (gid_t)-1,
+	    &e), 0);
+	ck_assert_int_eq(dz_output_install(&out, &e), 0);
 	nfds = tu_nfds(0);
 	/* buffered lines belong to the file they were written for */
 	ck_assert_int_ge(printf("a\n"), 0);
 	ck_assert_int_eq(rename(log, old), 0);
 	ck_assert_int_ge(printf("b\n"), 0);
-	ck_assert_int_eq(daemonize_reopen_output(d), 0);
+	ck_assert_int_eq(dz_output_reopen(&out, &owners, &e), 0);
 	ck_assert_int_ge(printf("c\n"), 0);
 	ck_assert_int_eq(fflush(stdout), 0);
 	ck_assert_int_eq(write(2, "d\n", 2), 2);
@@ -446,11 +482,10 @@ START_TEST(test_reopen_unit)
 	ck_assert_int_eq(rename(log, old), 0);
 	ck_assert_int_eq(mkdir(log, 0755), 0);
 	errno = 0;
-	ck_assert_int_eq(daemonize_reopen_output(d), -1);
+	ck_assert_int_eq(dz_output_reopen(&out, &owners, &e), -1);
 	ck_assert_int_eq(errno, EISDIR);
-	tu_assert_text(d, "stdio: reopen ");
-	tu_assert_text(d, log);
-	tu_assert_text(d, strerror(EISDIR));
+	ck_assert_msg(strstr(e.text, tu_fmt("stdio: reopen %s: %s", log,
+	    strerror(EISDIR))) != NULL, "%s", e.text);
 	ck_assert_int_eq(tu_nfds(0), nfds);
 	t = tu_fd_target(0, 1);
 	ck_assert_str_eq(t, old);
@@ -459,12 +494,44 @@ START_TEST(test_reopen_unit)
 	ck_assert_int_eq(fflush(stdout), 0);
 	ck_assert_int_ge(tu_read_file(old, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "c\nd\ne\n");
+	dz_output_clear(&out);
+	rm_tree(dir);
+}
+END_TEST
+
+/* The pidfile and the log on one file: lock refuses with EINVAL naming
+ * both, before anything is created (0: one path, 1: a second name of
+ * the same file). */
+START_TEST(test_pidfile_is_log)
+{
+	struct daemonize *d = daemonize_new("test");
+	char *dir = tu_tmpdir(), *pidfile = tu_fmt("%s/x.pid", dir);
+	char *log = _i == 0 ? pidfile : tu_fmt("%s/x.log", dir);
+
+	ck_assert_ptr_nonnull(d);
+	if (_i == 1) {
+		tu_touch(pidfile);
+		ck_assert_int_eq(link(pidfile, log), 0);
+	}
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_int_eq(daemonize_set_output(d, log), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_lock(d), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tu_assert_text(d, tu_fmt("pidfile: %s: also the log file (%s)",
+	    pidfile, log));
+	errno = 0;
+	ck_assert_int_eq(daemonize_start(d), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert(!tu_lock_held(pidfile));
+	if (_i == 0)
+		ck_assert(!tu_exists(pidfile));
 	daemonize_free(d);
 	rm_tree(dir);
 }
 END_TEST
 
-/* ---- end to end ---------------------------------------------------------- */
+/* ---- end to end -------------------------------------------------------- */
 
 /* Background without -o: all of 0-2 on /dev/null. */
 START_TEST(test_e2e_devnull)
@@ -561,7 +628,7 @@ START_TEST(test_e2e_fd1_closed)
 	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
 	char *pidfile = tu_fmt("%s/h.pid", dir), *err = tu_fmt("%s/err", dir);
 	char buf[4096], *t;
-	pid_t child, pid, r;
+	pid_t child, pid, r = 0;
 	int status = 0, fd, waited, pidfile_fd = -1;
 
 	child = fork();
@@ -769,7 +836,8 @@ START_TEST(test_log_symlink_refused)
 	char *victim = tu_fmt("%s/victim", dir);
 	char *link = tu_fmt("%s/daemon.log", dir);
 	char *pidfile = tu_fmt("%s/p.pid", dir);
-	char *argv[] = { (char *)tu_helper(), "-p", pidfile, "-o", link, NULL };
+	char *argv[] = { (char *)tu_helper(), "-d", "-p", pidfile, "-o", link,
+	    NULL };
 	char out[2048], buf[64];
 	struct stat st;
 	int fd, status;
@@ -778,7 +846,7 @@ START_TEST(test_log_symlink_refused)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	ck_assert_int_eq(symlink(victim, link), 0);
-	status = tu_run(argv, out, sizeof(out), 20000);
+	status = tu_run(argv, out, sizeof(out), tu_ms(20000));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	ck_assert_msg(strstr(out, tu_fmt("helper: stdio: %s: is a symbolic "
 	    "link", link)) != NULL, "output: %s", out);
@@ -787,6 +855,225 @@ START_TEST(test_log_symlink_refused)
 	ck_assert_int_eq(tu_read_file(victim, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
 	ck_assert(!tu_lock_held(pidfile));
+}
+END_TEST
+
+/* ---- stdout and stderr move at ready ----------------------------------- */
+
+/* What the daemon writes to stderr before ready reaches the command that
+ * started it; after ready its stderr is /dev/null (0.1 moved it at start,
+ * and the warning was lost). */
+START_TEST(test_e2e_stderr_before_ready)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report, "-W",
+	    "warning: config is old", NULL };
+	char out[4096];
+	pid_t pid;
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "warning: config is old\n");
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	ck_assert_str_eq(tu_report_get(report, "fd1"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd2"), "/dev/null");
+	stop_daemon(pid);
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* Before ready, stdout and stderr are still the starting command's (stdin
+ * is /dev/null already); the log gets nothing until ready.  The daemon
+ * never becomes ready here: the command gives up after 300 ms (scaled). */
+START_TEST(test_e2e_stdio_before_ready)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
+	char *log = tu_fmt("%s/h.log", dir), *outfile = tu_fmt("%s.out", helper);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-R", report, "-o", log,
+	    "-W", "early", "-a", "hang", "-t", tu_fmt("%d", tu_ms(300)),
+	    NULL };
+	char out[4096], buf[64];
+	pid_t pid;
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 1);
+	ck_assert_msg(strncmp(out, "early\n", 6) == 0 && strstr(out,
+	    tu_fmt("not ready after %d ms", tu_ms(300))) != NULL, "%s", out);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	pid = atol(tu_report_get(report, "pid"));
+	ck_assert_int_gt(pid, 1);
+	ck_assert_str_eq(tu_report_get(report, "fd0"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd1"), outfile);
+	ck_assert_str_eq(tu_report_get(report, "fd2"), outfile);
+	/* the log is open (created), but empty: nothing went there */
+	ck_assert_int_eq(tu_read_file(log, buf, sizeof(buf)), 0);
+	tu_kill(pid);
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- fds 0, 1, 2 closed at program start ------------------------------- */
+
+static int
+connect_port(int port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
+	    "connect to %d: %s", port, strerror(errno));
+	return fd;
+}
+
+/* The helper started with fd _i closed, locking before it binds (-l -b):
+ * lock put /dev/null on the hole, so the listener got a number above 2,
+ * and the daemon's stdio moves never replace it: it still serves. */
+START_TEST(test_e2e_std_fd_closed)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *report = tu_fmt("%s/r", dir);
+	char out[4096], buf[64], *cmd, *t;
+	int port = 0, tries, lfd, c, st = -1;
+	pid_t pid;
+	ssize_t n;
+
+	for (tries = 0; tries < 8; tries++) {
+		port = tu_free_port();
+		cmd = tu_fmt("exec %s -d -l -p %s -R %s -b %d %d<&-", helper,
+		    pidfile, report, port, _i);
+		{
+			char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+			st = tu_run(argv, out, sizeof(out), WAIT_MS);
+		}
+		if (st == 0 || strstr(out, "bind 127.0.0.1") == NULL)
+			break;
+	}
+	ck_assert_msg(st == 0, "status %#x: %s", st, out);
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	lfd = atoi(tu_report_get(report, "listen_fd"));
+	ck_assert_int_ge(lfd, 3);
+	ck_assert_str_eq(tu_report_get(report, "fd0"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd1"), "/dev/null");
+	ck_assert_str_eq(tu_report_get(report, "fd2"), "/dev/null");
+	t = tu_fd_target(pid, lfd);
+	ck_assert_msg(strncmp(t, "socket:", 7) == 0, "fd %d is %s", lfd, t);
+	free(t);
+	c = connect_port(port);
+	n = read(c, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, tu_fmt("helper %ld\n", (long)pid));
+	close(c);
+	stop_daemon(pid);
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- /dev/null that is not the null device ----------------------------- */
+
+/* In a mount namespace of this test process only, a regular file is
+ * bound over /dev/null: the daemon refuses to use it (it would collect
+ * everything written to "nowhere"), the command says why, and nothing is
+ * created: no pidfile, no log, nothing written into the file. */
+START_TEST(test_e2e_devnull_not_device)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *pidfile = tu_fmt("%s/h.pid", dir), *log = tu_fmt("%s/h.log", dir);
+	char *fake = tu_fmt("%s/fake-null", dir);
+	char *argv[] = { helper, "-d", "-p", pidfile, "-o", log, NULL };
+	char out[4096];
+	struct stat st;
+
+	TU_NEED_ROOT();
+	tu_stdin_null();	/* the real one, opened before the mount */
+	tu_touch(fake);
+	if (unshare(CLONE_NEWNS) == -1) {
+		printf("%s: skipped: unshare: %s\n", __func__, strerror(errno));
+		return;
+	}
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE,
+	    NULL), 0);
+	ck_assert_int_eq(mount(fake, "/dev/null", "none", MS_BIND, NULL), 0);
+	ck_assert_int_eq(stat("/dev/null", &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "helper: stdio: /dev/null: not the null "
+	    "device") != NULL, "%s", out);
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert(!tu_lock_held(pidfile));
+	ck_assert(!tu_exists(log));
+	ck_assert_int_eq(stat(fake, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(umount("/dev/null"), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- the log and the daemon's user ------------------------------------- */
+
+/* The log is created owned by the daemon's user (-u nobody), in a
+ * directory that user owns, so that after logrotate moved it away the
+ * daemon, no longer root, can create it again on SIGHUP. */
+START_TEST(test_e2e_log_owner_reopen_after_drop)
+{
+	char *dir = tu_tmpdir(), *helper = tu_private_helper(dir);
+	char *logdir = tu_fmt("%s/logs", dir), *pidfile = tu_fmt("%s/h.pid",
+	    dir);
+	char *log = tu_fmt("%s/h.log", logdir), *old = tu_fmt("%s.1", log);
+	char *report = tu_fmt("%s/r", dir);
+	char *argv[] = { helper, "-d", "-u", "nobody", "-p", pidfile, "-o",
+	    log, "-R", report, NULL };
+	char out[4096], buf[4096];
+	struct passwd *pw;
+	struct stat st;
+	pid_t pid;
+
+	TU_NEED_ROOT();
+	pw = getpwnam("nobody");
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_int_eq(mkdir(logdir, 0755), 0);
+	ck_assert_int_eq(chown(logdir, pw->pw_uid, pw->pw_gid), 0);
+	/* the report is written by nobody after the drop */
+	tu_touch(report);
+	ck_assert_int_eq(chmod(report, 0666), 0);
+
+	ck_assert_int_eq(run_helper(argv, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	pid = started_daemon(pidfile);
+	ck_assert_int_eq(tu_wait_report(report, WAIT_MS), 0);
+	ck_assert_int_eq(atol(tu_report_get(report, "euid")), pw->pw_uid);
+	ck_assert_int_eq(lstat(log, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_uid, pw->pw_uid);
+	ck_assert_int_eq(st.st_gid, pw->pw_gid);
+
+	ck_assert_int_eq(rename(log, old), 0);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_int_eq(tu_wait_contains(log, "hup 1\n", WAIT_MS), 0);
+	ck_assert_int_eq(lstat(log, &st), 0);
+	ck_assert_int_eq(st.st_uid, pw->pw_uid);
+	stop_daemon(pid);
+	ck_assert_int_ge(tu_read_file(log, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "hup 1\nterm\n");
+	ck_assert_int_ge(tu_read_file(old, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(tu_wait_no_procs(helper, WAIT_MS), 0);
+	rm_tree(dir);
 }
 END_TEST
 
@@ -801,16 +1088,17 @@ stdio_suite(void)
 	tcase_add_loop_test(tc, test_sanitize_closed, 0,
 	    (int)(sizeof(closed_sets) / sizeof(closed_sets[0])));
 	tcase_add_test(tc, test_sanitize_fails);
-	tcase_add_test(tc, test_start_fd1_closed_supervised);
+	tcase_add_test(tc, test_start_fd1_closed_foreground);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redirect");
-	tcase_add_checked_fixture(tc, tu_clean_env, NULL);
+	tcase_add_checked_fixture(tc, owners_setup, NULL);
 	tcase_add_test(tc, test_redirect_devnull);
 	tcase_add_test(tc, test_redirect_log);
 	tcase_add_loop_test(tc, test_redirect_unwritable, 0, 2);
 	tcase_add_test(tc, test_reopen_noop);
 	tcase_add_test(tc, test_reopen_unit);
+	tcase_add_loop_test(tc, test_pidfile_is_log, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("end-to-end");
@@ -824,6 +1112,11 @@ stdio_suite(void)
 	tcase_add_test(tc, test_e2e_reopen_fails);
 	tcase_add_test(tc, test_e2e_relative_paths);
 	tcase_add_test(tc, test_log_symlink_refused);
+	tcase_add_test(tc, test_e2e_stderr_before_ready);
+	tcase_add_test(tc, test_e2e_stdio_before_ready);
+	tcase_add_loop_test(tc, test_e2e_std_fd_closed, 0, 3);
+	tcase_add_test(tc, test_e2e_devnull_not_device);
+	tcase_add_test(tc, test_e2e_log_owner_reopen_after_drop);
 	suite_add_tcase(s, tc);
 	return s;
 }

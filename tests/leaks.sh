@@ -13,7 +13,7 @@ set -u
 [ "${DZ_LEAK_CHECK:-0}" = 1 ] || { echo "skipped: set DZ_LEAK_CHECK=1"; exit 77; }
 command -v valgrind >/dev/null || { echo "skipped: no valgrind"; exit 77; }
 b=${top_builddir:-.}
-helper=$b/tests/helper echod=$b/examples/echod minimal=$b/examples/minimal
+helper=$b/tests/helper echod=$b/examples/echod template=$b/examples/template
 tmp=$(mktemp -d /tmp/dzleaks.XXXXXX)
 trap 'pkill -KILL -f "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 # An array, not a function: "$!" of a backgrounded function would be the
@@ -61,7 +61,16 @@ expect 1 "${vg[@]}" "$helper" -p "$tmp/g.pid"
 kill -TERM "$(cat "$tmp/g.pid")"
 settle || fail=1
 
-scenario "helper: foreground and supervised modes"
+scenario "helper: lock, bind, keep; a second instance stops at the lock; a thread refuses start; stderr before ready"
+port=$((20000 + RANDOM % 20000))
+expect 0 "${vg[@]}" "$helper" -d -l -p "$tmp/b.pid" -b "$port" -W early -R "$tmp/b.rep"
+expect 1 "${vg[@]}" "$helper" -d -l -p "$tmp/b.pid" -b "$port"
+grep -q "already running" "$tmp/out" || { echo "second instance: $(cat "$tmp/out")"; fail=1; }
+waitfile "$tmp/b.rep"; kill -TERM "$(cat "$tmp/b.pid")"
+expect 1 "${vg[@]}" "$helper" -d -T -p "$tmp/t.pid"
+settle || fail=1
+
+scenario "helper: foreground mode (-f, and -n, its old spelling)"
 "${vg[@]}" "$helper" -f -p "$tmp/fg.pid" -R "$tmp/fg.rep" >"$tmp/fg.out" 2>&1 &
 waitfile "$tmp/fg.rep"; sleep 0.3; kill -HUP $!; sleep 0.3; kill -TERM $!; wait $!
 "${vg[@]}" "$helper" -n -p "$tmp/sv.pid" -R "$tmp/sv.rep" >"$tmp/sv.out" 2>&1 &
@@ -70,7 +79,7 @@ grep -q term "$tmp/fg.out" && grep -q term "$tmp/sv.out" ||
 	{ echo "foreground/supervised helper did not stop cleanly"; fail=1; }
 settle || fail=1
 
-scenario "echod: start, serve, reload, stop; minimal: start, stop"
+scenario "echod: start, serve, reload, stop; template: start, serve, stop"
 port=$((20000 + RANDOM % 20000))
 expect 0 "${vg[@]}" "$echod" -p "$tmp/e.pid" -l "$tmp/e.log" -P "$port"
 if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
@@ -80,9 +89,15 @@ fi
 expect 0 "$echod" -p "$tmp/e.pid" -R
 sleep 0.5
 expect 0 "$echod" -p "$tmp/e.pid" -k
-expect 0 "${vg[@]}" "$minimal" "$tmp/m.pid"
+port=$((20000 + RANDOM % 20000))
+expect 0 "${vg[@]}" "$template" -p "$tmp/m.pid" -l "$tmp/m.log" -P "$port"
+if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+	IFS= read -r -t 10 line <&3; exec 3<&-
+	[ "$line" = hello ] || { echo "template did not greet: '$line'"; fail=1; }
+fi
 waitfile "$tmp/m.pid"; kill -TERM "$(cat "$tmp/m.pid")"
 settle || fail=1
+[ ! -e "$tmp/m.pid" ] || { echo "template left its pidfile"; fail=1; }
 
 # Every process valgrind watched must have ended clean.
 logs=("$tmp"/vg.*)

@@ -51,7 +51,9 @@ fi
 awk 'NF >= 3 && ($2 == "T" || $2 == "W" || $2 == "i") { print $3 }' \
     "$scratch/nm" | sed 's/@.*//' | grep -Ev "$linker_syms" |
     LC_ALL=C sort -u >"$scratch/exported"
-awk 'NF >= 3 && !($2 == "T" || $2 == "W" || $2 == "i") { print $2, $3 }' \
+# The version nodes themselves (A LIBDAEMONIZE_1.0) are the linker's too.
+awk 'NF >= 3 && !($2 == "T" || $2 == "W" || $2 == "i") &&
+    !($2 == "A" && $3 ~ /^LIBDAEMONIZE_/) { print $2, $3 }' \
     "$scratch/nm" | grep -Ev " ($(echo "$linker_syms" | tr -d '^$()'))$" \
     >"$scratch/other"
 

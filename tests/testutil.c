@@ -130,6 +130,21 @@ tu_tmpdir(void)
 	return t;
 }
 
+int
+tu_ms(int ms)
+{
+	static int factor;
+	const char *v;
+	long f;
+
+	if (factor == 0) {
+		v = getenv("DZ_TIME_FACTOR");
+		f = v != NULL ? strtol(v, NULL, 10) : 1;
+		factor = f >= 1 && f <= 100 ? (int)f : 1;
+	}
+	return ms > INT_MAX / factor ? INT_MAX : ms * factor;
+}
+
 long long
 tu_now_ms(void)
 {

@@ -5,12 +5,32 @@
  *
  * tests/helper is the daemon the end-to-end tests drive.  Its options:
  *   -p PIDFILE  -o OUTPUT  -t TIMEOUT_MS  -w WORKDIR  -m UMASK(octal)
- *   -u USER  -g GROUP  -r CHROOT  -k FD (keep; repeatable)  -N FD (s6 fd)
- *   -S SIGNO (add signal)  -f (DAEMONIZE_FOREGROUND)  -n (NO_DETACH)
- *   -d (DETACH)  -P (KEEP_SIGPIPE)
- *   -R REPORT   file opened before start (kept across the sweep) into which
- *               the daemon writes key=value lines, then "end\n", before it
- *               calls ready (see helper.c for the keys)
+ *   -u USER  -g GROUP (one daemonize_set_user(d, USER, GROUP) call)
+ *   -r CHROOT  -k FD (keep; repeatable; 0-2 are refused by the library)
+ *   -N FD (s6 fd)  -S SIGNO (add signal)  -P (KEEP_SIGPIPE)
+ *   -f          daemonize_set_mode(FOREGROUND): no fork, stdio untouched,
+ *               -p -u -r -w -m still applied (was the flag that skipped
+ *               them all)
+ *   -n          FOREGROUND too (was NO_DETACH, "supervised")
+ *   -d          daemonize_set_mode(BACKGROUND) (was DETACH)
+ *   -l          call daemonize_lock explicitly, before the report (-R), the
+ *               socket (-b) and the kept fds (-k) are opened/kept: the
+ *               lock-then-bind order of a real server
+ *   -b PORT     bind a TCP listener on 127.0.0.1:PORT (after -l's lock),
+ *               keep it; the daemon answers each client "helper PID\n"
+ *               and closes; a bind failure prints "helper: bind
+ *               127.0.0.1:PORT: <strerror>" and exits 1
+ *   -T          create a (idle) second thread before start
+ *   -W TEXT     in the daemon, after start and before ready, write TEXT
+ *               and a newline to stderr
+ *   -Y          openlog(LOG_NDELAY) + syslog "before start" before start,
+ *               syslog "after start" in the daemon, "stopping" at SIGTERM
+ *   -R REPORT   file (kept across the sweep) into which the daemon writes
+ *               key=value lines, then "end\n" (see helper.c for the keys).
+ *               Written right AFTER daemonize_ready, so fd0-fd2 describe
+ *               the daemon's final stdio (1.0 moves stdout/stderr at
+ *               ready); before the action for the actions that never call
+ *               ready (fail, exit, crash, hang, forkworker, failcarry)
  *   -a ACTION   after start, in the daemon: ready (default) | fail (calls
  *               daemonize_fail(d, EADDRINUSE, "cannot bind port 80")) |
  *               exit (exit(3) before ready) | crash (SIGSEGV before ready) |
@@ -21,12 +41,14 @@
  *   -L          after ready, write "line N\n" to stdout every 1 ms, for
  *               log-rotation tests (bounded: 10000 lines)
  *   -e ERRNO    print strerror(ERRNO) and a newline, exit 0 (tu_strerror)
- * Then it loops on daemonize_wait_signal: SIGHUP reopens the output and
+ * Then it loops on daemonize_next_signal(d, -1) (1 ms with -L; poll on the
+ * signal fd and the socket with -b): SIGHUP reopens the output and
  * writes "hup N\n" to stdout (flushed), SIGUSR1 (if added) writes
  * "usr1\n"; SIGTERM or SIGINT writes "term\n" to stdout, calls
  * daemonize_stop, daemonize_free and exits 0.
  * In the original process: start returning DAEMONIZE_PARENT exits 0 with
- * no output; -1 prints "helper: <daemonize_error()>" on stderr, exit 1.
+ * no output; -1 (of lock or start) prints "helper: <daemonize_error()>"
+ * on stderr, exit 1.
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
@@ -104,6 +126,11 @@ int tu_count_procs(const char *argv0);
 /* Number of live processes whose command line (arguments joined by
  * spaces) contains needle, e.g. a test's temp dir. */
 int tu_count_mentioning(const char *needle);
+/* Every time limit of a test, scaled by one factor: DZ_TIME_FACTOR from
+ * the environment (default 1; the valgrind and sanitizer stages set it
+ * larger, and a loaded machine may).  Use it for every timeout, never for
+ * a sleep that paces a test. */
+int tu_ms(int ms);
 /* Sleep ms milliseconds. */
 void tu_msleep(int ms);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */

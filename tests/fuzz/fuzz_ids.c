@@ -17,8 +17,11 @@
  * without leading zeros and parses to the same value.  A numeric string
  * is then resolved as the group alone (no name service lookup: the gid is
  * the number, the group list exactly that gid) and as the user with group
- * 0 (getpwuid only); names are never resolved here, so no input makes the
- * target call getpwnam or getgrnam.
+ * 0 (getpwuid only), through the step's own state (struct dz_identity,
+ * dz_identity_set: the last call wins), and the pidfile readers' view of
+ * the configured user (dz_identity_uid: the number itself, no lookup);
+ * names are never resolved here, so no input makes the target call
+ * getpwnam or getgrnam.
  */
 #include "../../lib/privileges.c"
 
@@ -50,56 +53,71 @@ reference(const char *s, unsigned long long *v)
 static void
 resolve_as_group(const char *s, int kind, unsigned long long v)
 {
-	struct daemonize *d;
+	struct dz_identity id;
+	struct dz_err e;
 	int r;
 
-	FUZZ_CHECK((d = daemonize_new("fuzz")) != NULL);
-	FUZZ_CHECK(daemonize_set_user(d, NULL, s) == 0);
+	memset(&id, 0, sizeof(id));
+	/* A user set first is dropped by the next call: the last wins. */
+	FUZZ_CHECK(dz_identity_set(&id, "0", NULL, &e) == 0);
+	FUZZ_CHECK(dz_identity_set(&id, NULL, s, &e) == 0);
+	FUZZ_CHECK(id.user == NULL && id.group != NULL);
+	FUZZ_CHECK(dz_identity_configured(&id));
 	errno = 0;
-	r = dz_privileges_resolve(d);
+	r = dz_privileges_resolve(&id, &e);
 	if (kind == -1) {
 		FUZZ_CHECK(r == -1 && errno == ERANGE);
-		FUZZ_CHECK(!d->id.resolved && d->id.groups == NULL);
+		FUZZ_CHECK(strstr(e.text, "out of range") != NULL);
+		FUZZ_CHECK(!id.resolved && id.groups == NULL);
 	} else if (geteuid() == 0 || getgid() == (gid_t)v) {
 		/* Not root, the right to a group change is checked too. */
-		FUZZ_CHECK(r == 0 && d->id.resolved);
-		FUZZ_CHECK(d->id.gid == (gid_t)v);
-		FUZZ_CHECK(d->id.ngroups == 1 && d->id.groups[0] == (gid_t)v);
+		FUZZ_CHECK(r == 0 && id.resolved);
+		FUZZ_CHECK(id.gid == (gid_t)v);
+		FUZZ_CHECK(id.ngroups == 1 && id.groups[0] == (gid_t)v);
 	} else {
 		FUZZ_CHECK(r == -1 && errno == EPERM);
 	}
-	daemonize_free(d);
+	dz_identity_clear(&id);
+	FUZZ_CHECK(id.user == NULL && id.group == NULL && id.groups == NULL);
 }
 
 static void
 resolve_as_user(const char *s, int kind, unsigned long long v)
 {
-	struct daemonize *d;
+	struct dz_identity id;
+	struct dz_err e;
 	struct passwd *pw;
+	uid_t uid = 12345;
 	int r;
 
-	FUZZ_CHECK((d = daemonize_new("fuzz")) != NULL);
-	FUZZ_CHECK(daemonize_set_user(d, s, "0") == 0);
+	memset(&id, 0, sizeof(id));
+	FUZZ_CHECK(dz_identity_set(&id, s, "0", &e) == 0);
+	/* The readers' trust: the number itself, never a lookup. */
 	errno = 0;
-	r = dz_privileges_resolve(d);
+	r = dz_identity_uid(&id, &uid, &e);
+	if (kind == -1)
+		FUZZ_CHECK(r == -1 && errno == ERANGE && uid == 12345);
+	else
+		FUZZ_CHECK(r == 0 && uid == (uid_t)v);
+	errno = 0;
+	r = dz_privileges_resolve(&id, &e);
 	if (kind == -1) {
 		FUZZ_CHECK(r == -1 && errno == ERANGE);
 	} else if (r == 0) {
-		FUZZ_CHECK(d->id.resolved);
-		FUZZ_CHECK(d->id.uid == (uid_t)v && d->id.gid == 0);
-		FUZZ_CHECK(d->id.ngroups >= 1);
+		FUZZ_CHECK(id.resolved);
+		FUZZ_CHECK(id.uid == (uid_t)v && id.gid == 0);
+		FUZZ_CHECK(id.ngroups >= 1);
 		pw = getpwuid((uid_t)v);
 		/* Without a passwd entry the list is the group alone. */
 		if (pw == NULL)
-			FUZZ_CHECK(d->id.ngroups == 1 &&
-			    d->id.groups[0] == 0);
+			FUZZ_CHECK(id.ngroups == 1 && id.groups[0] == 0);
 	} else {
 		/* Only a missing right (not root) or a lookup error. */
 		FUZZ_CHECK(geteuid() != 0 || errno != EPERM);
 		FUZZ_CHECK(errno != ERANGE && errno != EINVAL);
-		FUZZ_CHECK(!d->id.resolved);
+		FUZZ_CHECK(!id.resolved);
 	}
-	daemonize_free(d);
+	dz_identity_clear(&id);
 }
 
 int

@@ -1,23 +1,25 @@
 /*
- * fuzz_pidfile.c - libFuzzer target for dz_pidfile_parse (lib/pidfile.c),
- * the reader of pidfile contents, which anyone who can write the file
- * controls.  Run: scripts/fuzz.sh (seeds in tests/fuzz/corpus/fuzz_pidfile/).
+ * fuzz_pidfile.c - libFuzzer target for dz_parse_pid (lib/util.c), the
+ * parser of pidfile contents behind the readers of lib/pidfile.c
+ * (daemonize_pidfile_state and friends) and the "already running, pid N"
+ * message; whoever can write the file controls its bytes.  Run: scripts/fuzz.sh (seeds in tests/fuzz/corpus/fuzz_pidfile/).
  * FUZZ_OPTIONS: -max_len=128
  *
  * The input is the file's bytes, passed without a terminating NUL so that
- * ASan sees any read past len.  Invariants: the verdict and the value
+ * ASan sees any read past len.  A NUL byte among them is garbage like any
+ * other non-digit.  Invariants: the verdict and the value
  * match an independent reference reader; an accepted pid is in 1..INT_MAX
  * (pid_t is int here) and survives the round trip through the format the
  * library writes ("%d\n") and libbsd's ("%d").
  */
-#include "internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
 
 #include "fuzz.h"
 
-#define MAXLEN 64	/* PIDFILE_MAXLEN in lib/pidfile.c */
+#define MAXLEN DZ_PID_MAXLEN	/* lib/util.h */
 
 static int
 space(uint8_t c)
@@ -66,7 +68,7 @@ parses_back(const char *buf, int n, pid_t pid)
 	pid_t back = 0;
 
 	FUZZ_CHECK(n > 0 && n < 32);
-	FUZZ_CHECK(dz_pidfile_parse(buf, (size_t)n, &back) == 0);
+	FUZZ_CHECK(dz_parse_pid(buf, (size_t)n, &back) == 0);
 	FUZZ_CHECK(back == pid);
 }
 
@@ -96,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(buf, data, size);
 	errno = 0;
-	r = dz_pidfile_parse(buf, size, &pid);
+	r = dz_parse_pid(buf, size, &pid);
 	ref = reference(data, size, &want);
 	if (ref == 1) {
 		FUZZ_CHECK(r == 0);

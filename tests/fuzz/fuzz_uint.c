@@ -1,7 +1,8 @@
 /*
- * fuzz_uint.c - libFuzzer target for dz_parse_uint (lib/notify.c), the
+ * fuzz_uint.c - libFuzzer target for dz_parse_uint (lib/util.c), the
  * strict decimal parser behind LISTEN_PID, LISTEN_FDS, WATCHDOG_PID,
- * WATCHDOG_USEC and the pid markers of supervisor detection.  Run:
+ * WATCHDOG_USEC, the pid markers of supervisor detection, numeric user
+ * and group ids (lib/privileges.c) and pidfile contents (dz_parse_pid).  Run:
  * scripts/fuzz.sh (seeds in tests/fuzz/corpus/fuzz_uint/).
  * FUZZ_OPTIONS: -max_len=128
  *
@@ -13,7 +14,7 @@
  * after an overflow) or ERANGE (digits only, too big); a failure leaves
  * *out alone; parse(print(v)) == v.
  */
-#include "internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
