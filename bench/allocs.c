@@ -1,11 +1,13 @@
 /*
- * allocs.c - examples/minimal with the heap counted around each call
- * (needs alloccount.so preloaded).  Usage: allocs PIDFILE
+ * allocs.c - the library calls of examples/template.c, in its order, with
+ * the heap counted around each (needs alloccount.so preloaded).
+ * Usage: allocs PIDFILE
  * Appends to $BENCH_ALLOC_LOG, per process, lines
  *   "S role call malloc calloc realloc free bytes"
- * for daemonize_new + daemonize_set_pidfile ("setup"), daemonize_start
- * ("start": in the daemon, counted from its own creation by the second
- * fork), daemonize_ready and daemonize_stop + daemonize_free.
+ * for daemonize_new + daemonize_set_pidfile ("setup"), daemonize_lock
+ * ("lock"), daemonize_start ("start": in the daemon, counted from its own
+ * creation by the second fork), daemonize_ready and daemonize_stop +
+ * daemonize_free.  No socket: the heap of the library only.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -66,6 +68,9 @@ main(int argc, char *argv[])
 	    == -1)
 		goto fail;
 	note("original", "setup");
+	if (daemonize_lock(d) == -1)
+		goto fail;
+	note("original", "lock");
 	r = daemonize_start(d);
 	if (r == -1)
 		goto fail;
@@ -83,7 +88,7 @@ main(int argc, char *argv[])
 		goto fail;
 	note("daemon", "ready");
 	do {
-		if ((sig = daemonize_wait_signal(d, -1)) == -1)
+		if ((sig = daemonize_next_signal(d, -1)) == -1)
 			goto fail;
 	} while (sig != SIGTERM && sig != SIGINT);
 	mark();

@@ -176,7 +176,7 @@ print_log(const struct contender *c, const char *log, pid_t orig,
 int
 main(int argc, char *argv[])
 {
-	struct contender cs[8];
+	struct contender cs[12];
 	struct fdent fds[MAXFDS];
 	const char *dir = NULL, *preload = NULL, *log = NULL;
 	long v[4][16];
@@ -207,7 +207,7 @@ main(int argc, char *argv[])
 	if (dir == NULL || runs < 1 || runs > 16 || (preload == NULL) !=
 	    (log == NULL))
 		return 2;
-	for (; optind < argc && nc < 8; optind++, nc++)
+	for (; optind < argc && nc < 12; optind++, nc++)
 		if (contender_parse(&cs[nc], argv[optind], dir) == -1)
 			return 2;
 	harness_init();

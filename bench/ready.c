@@ -18,7 +18,7 @@
  * more fds (on /dev/null, not close-on-exec) sit at 3 and up throughout.
  *
  * Prints one line per (setting, contender): "R setting name n median p90
- * min max" in nanoseconds, for run.sh to tabulate.
+ * min max p25 p75" in nanoseconds, for run.sh to tabulate.
  */
 #define _GNU_SOURCE
 #include "benchutil.h"
@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXC 8
+#define MAXC 12
 #define WARMUP 3
 
 static struct contender cs[MAXC];
@@ -218,12 +218,14 @@ main(int argc, char *argv[])
 			size_t n = nsamples[k][i];
 
 			qsort(s, n, sizeof(*s), cmp_i64);
-			printf("R %lu %s %zu %lld %lld %lld %lld\n",
+			printf("R %lu %s %zu %lld %lld %lld %lld %lld %lld\n",
 			    (unsigned long)settings[k], cs[i].name, n,
 			    (long long)percentile(s, n, 0.5),
 			    (long long)percentile(s, n, 0.9),
 			    (long long)(n ? s[0] : 0),
-			    (long long)(n ? s[n - 1] : 0));
+			    (long long)(n ? s[n - 1] : 0),
+			    (long long)percentile(s, n, 0.25),
+			    (long long)percentile(s, n, 0.75));
 		}
 	}
 	printf("F %d\n", failures);

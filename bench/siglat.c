@@ -4,15 +4,16 @@
  *
  * Usage: siglat [-n ROUNDS] [-s STORM_SIGNALS]
  *
- * The library's handling is installed with DAEMONIZE_FOREGROUND (no fork)
- * and SIGUSR1 added to its set; the raw self-pipe handles SIGUSR2 (its
+ * The library's handling is installed in foreground mode
+ * (daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND): no fork) with
+ * SIGUSR1 added to its set; the raw self-pipe handles SIGUSR2 (its
  * handler writes one byte to a non-blocking pipe).  A sender process
  * spins on a shared page: for each request it waits 30 us (so that the
  * receiver is asleep in poll), takes CLOCK_MONOTONIC, stores it, and
  * kill()s the receiver.  The receiver alternates library and raw rounds;
  * the latency is from the sender's timestamp to the moment the receiver's
- * poll loop has the signal number in hand (daemonize_next_signal for the
- * library, read(2) for the raw pipe).
+ * poll loop has the signal number in hand (daemonize_next_signal(d, 0) for
+ * the library, read(2) for the raw pipe).
  *
  * Storm: the sender sends STORM_SIGNALS SIGHUPs then one SIGTERM; the
  * receiver's loop must see the SIGTERM.  Run first with the raw self-pipe
@@ -221,7 +222,7 @@ next_raw(void *arg)
 static int
 next_lib(void *arg)
 {
-	return daemonize_next_signal(arg);
+	return daemonize_next_signal(arg, 0);
 }
 
 int
@@ -306,7 +307,7 @@ main(int argc, char *argv[])
 	(void)sigaction(SIGTERM, &dfl, NULL);
 
 	if ((d = daemonize_new("siglat")) == NULL ||
-	    daemonize_set_flags(d, DAEMONIZE_FOREGROUND) == -1 ||
+	    daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND) == -1 ||
 	    daemonize_add_signal(d, SIGUSR1) == -1 ||
 	    daemonize_start(d) != 0 || (lfd = daemonize_signal_fd(d)) == -1) {
 		fprintf(stderr, "siglat: %s\n", daemonize_error(d));
@@ -325,7 +326,7 @@ main(int argc, char *argv[])
 			(void)await_done();
 			continue;
 		}
-		sig = use_lib ? daemonize_next_signal(d) : read_raw(raw_r);
+		sig = use_lib ? daemonize_next_signal(d, 0) : read_raw(raw_r);
 		t1 = now_ns();
 		if (await_done() == -1 ||
 		    sig != (use_lib ? SIGUSR1 : SIGUSR2)) {

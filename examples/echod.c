@@ -1,22 +1,39 @@
 /*
- * echod.c - a TCP echo server built on libdaemonize.
+ * echod.c - a TCP echo server built on libdaemonize: the full
+ * demonstration of the library (examples/template.c is the file to copy).
  *
- * This file is meant to be copied: replace the echo with your protocol and
- * keep the order of main(), because each step is where it is for a reason.
+ * It shows what a real server needs beyond the template: many clients in
+ * one poll() loop with back-pressure, IPv4 and IPv6, socket activation,
+ * a log file reopened on SIGHUP, a privilege drop, chroot, s6 readiness,
+ * and -k/-s/-R, which control the running instance through its pidfile.
+ * main() keeps the template's order, because each step is where it is for
+ * a reason:
  *
  *   1. Parse the command line.  -k, -s and -R only talk to the running
  *      instance through its pidfile and exit.
- *   2. Take the listening sockets from the supervisor (systemd socket
+ *   2. Configure the context.  -f asks for foreground mode: no fork and
+ *      stdio untouched, but the pidfile, -u, -g and -r still apply, so
+ *      what runs in the terminal is what runs under a supervisor.
+ *   3. daemonize_lock(): fds 0-2 valid, user and chroot checked, the
+ *      pidfile locked.  A second instance stops here with "already
+ *      running, pid N", before its bind could fail with the less helpful
+ *      "Address already in use".
+ *   4. Take the listening sockets from the supervisor (systemd socket
  *      activation, launchd) or bind our own, while we still have the
- *      terminal and are still root: a taken port is reported right here
- *      in the terminal, and a port below 1024 is bound before
- *      daemonize_start() drops privileges.
- *   3. Configure the context and call daemonize_start().  It forks when
- *      nothing supervises us, and never forks under systemd, launchd,
- *      s6, supervisord or in a container; the code is the same either way.
- *   4. In the daemon: initialise, then daemonize_ready().  Only then does
+ *      terminal and are still root: a taken port is reported right here,
+ *      and a port below 1024 is bound before the privilege drop.  Each
+ *      one is kept across the library's sweep of inherited fds.
+ *   5. daemonize_start().  It forks when nothing supervises us, and never
+ *      forks under systemd, launchd, s6, supervisord or in a container;
+ *      the code is the same either way.
+ *   6. In the daemon: initialise, then daemonize_ready().  Only then does
  *      the command that started us exit 0 (or a supervisor hear READY=1).
- *   5. One poll() loop over the signal fd, the listeners and the clients.
+ *   7. One poll() loop over the signal fd, the listeners and the clients;
+ *      then daemonize_stop().
+ *
+ * Errors of the library are printed as errx(1, "%s", daemonize_error(d)):
+ * the text already names the step, the path and strerror.  err() is for
+ * our own system calls.
  *
  * Usage: see usage() below, or run "echod -h".
  */
@@ -26,6 +43,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,8 +72,9 @@
 #define LABELLEN         (INET6_ADDRSTRLEN + IF_NAMESIZE + 16)
                                    /* "[v6addr%scope]:port" */
 
-/* Exit statuses.  3 for "not running" is the LSB init-script convention
- * for status, which service managers and scripts understand. */
+/* Exit statuses.  3 for "not running" and 4 for "status unknown" are the
+ * LSB init-script conventions for status, which service managers and
+ * scripts understand. */
 #define EXIT_USAGE       2
 #define EXIT_NOT_RUNNING 3
 #define EXIT_UNKNOWN     4
@@ -104,32 +123,19 @@ struct server {
 	size_t cap;
 	bool paused;                /* accept() ran out of fds or memory */
 	bool full;                  /* MAX_CLIENTS reached, logged once */
-	bool reopen_log;            /* we own a log file: reopen on SIGHUP */
 };
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* Before daemonize_start(), and in the original process: one line on
- * stderr, then exit.  The daemon uses logmsg()/logerr() instead. */
-static void NORETURN PRINTFLIKE(2, 3)
-fatal(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
-/* A log line: UTC time stamp (no time zone files are needed inside a
+/* Until daemonize_ready() messages go to the terminal with err(3) and
+ * warn(3); afterwards the daemon uses logmsg()/logerr().
+ *
+ * A log line: UTC time stamp (no time zone files are needed inside a
  * chroot), name and pid.  In background mode stdout and stderr are the
- * log file (or /dev/null); under a supervisor they are whatever it gave
- * us, usually its log.  Each line is flushed so that nothing waits in a
- * buffer when the log is rotated or the process dies.  A failure to log
- * cannot be reported anywhere, so it is ignored. */
+ * log file (or /dev/null) once the daemon is ready; under a supervisor
+ * they are whatever it gave us, usually its log.  Each line is flushed so
+ * that nothing waits in a buffer when the log is rotated or the process
+ * dies.  A failure to log cannot be reported anywhere, so it is ignored. */
 static void PRINTFLIKE(2, 0)
 vlog(FILE *fp, const char *fmt, va_list ap)
 {
@@ -175,28 +181,30 @@ usage(int status)
 	fprintf(fp,
 	    "usage: %s [-f] [-p pidfile] [-l logfile] [-a address] [-P port]\n"
 	    "             [-t seconds] [-u user] [-g group] [-r chroot] [-N fd]\n"
-	    "       %s -k | -s | -R [-p pidfile]\n", PROG, PROG);
+	    "       %s -k | -s | -R [-p pidfile] [-u user]\n", PROG, PROG);
 	if (status != 0) {
 		fprintf(fp, "Run '%s -h' for help.\n", PROG);
 		exit(status);
 	}
 	fprintf(fp,
 	    "\n"
-	    "  -f          stay in the foreground (debugging: no pidfile, no\n"
-	    "              privilege drop, no chroot; SIGINT stops)\n"
+	    "  -f          foreground: no fork, stdio stays on the terminal;\n"
+	    "              -p, -u, -g and -r still apply (SIGINT stops)\n"
 	    "  -p pidfile  default /run/echod.pid as root, else\n"
 	    "              $XDG_RUNTIME_DIR/echod.pid or /tmp/echod-UID.pid\n"
-	    "  -l logfile  append stdout and stderr to it (background mode)\n"
+	    "  -l logfile  append stdout and stderr to it once ready\n"
+	    "              (background mode)\n"
 	    "  -a address  IPv4 or IPv6 literal to listen on (default %s)\n"
 	    "  -P port     TCP port (default %s)\n"
 	    "  -t seconds  give up if not ready within this time\n"
-	    "  -u user     run as this user (bind first, then drop)\n"
+	    "  -u user     run as this user (bind first, then drop); with\n"
+	    "              -k, -s, -R: also trust a pidfile owned by it\n"
 	    "  -g group    run as this group (default: the user's group)\n"
 	    "  -r chroot   chroot into this directory\n"
 	    "  -N fd       write a newline to fd when ready (s6 readiness)\n"
-	    "  -k          stop the running instance\n"
-	    "  -s          status: \"running, pid N\" (exit 0) or \"not running\"\n"
-	    "              (exit 3)\n"
+	    "  -k          stop the running instance (exit 0 once it is gone)\n"
+	    "  -s          status: \"running, pid N\" (exit 0), \"not running\"\n"
+	    "              (exit 3), \"starting up\" or unverifiable (exit 4)\n"
 	    "  -R          reload: reopen the log file (SIGHUP)\n"
 	    "  -h          this help\n"
 	    "\n"
@@ -245,7 +253,7 @@ default_pidfile(void)
 		n = snprintf(path, sizeof(path), "/tmp/%s-%lu.pid", PROG,
 		    (unsigned long)getuid());
 	if (n < 0 || (size_t)n >= sizeof(path))
-		fatal(1, "default pidfile: path too long; use -p");
+		errx(1, "default pidfile: path too long; use -p");
 	return path;
 }
 
@@ -253,8 +261,7 @@ static void
 set_action(struct options *opt, char action)
 {
 	if (opt->action != 0 && opt->action != action) {
-		fprintf(stderr, "%s: -%c and -%c exclude each other\n", PROG,
-		    opt->action, action);
+		warnx("-%c and -%c exclude each other", opt->action, action);
 		usage(EXIT_USAGE);
 	}
 	opt->action = action;
@@ -271,8 +278,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 	opt->port = DEFAULT_PORT;
 	opt->notify_fd = -1;
 
-	/* Leading ':' and opterr = 0: we print our own messages, which name
-	 * the program rather than the path it was started with. */
+	/* Leading ':' and opterr = 0: we print our own messages. */
 	opterr = 0;
 	while ((ch = getopt(argc, argv, ":fp:l:a:P:t:u:g:r:N:ksRh")) != -1) {
 		switch (ch) {
@@ -290,8 +296,8 @@ parse_options(int argc, char *argv[], struct options *opt)
 			break;
 		case 'P':
 			if (parse_number(optarg, 1, 65535) == -1) {
-				fprintf(stderr, "%s: -P %s: not a port number "
-				    "(1-65535)\n", PROG, optarg);
+				warnx("-P %s: not a port number (1-65535)",
+				    optarg);
 				usage(EXIT_USAGE);
 			}
 			opt->port = optarg;
@@ -299,8 +305,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		case 't':
 			if ((v = parse_number(optarg, 0, UINT_MAX / 1000)) ==
 			    -1) {
-				fprintf(stderr, "%s: -t %s: not a number of "
-				    "seconds\n", PROG, optarg);
+				warnx("-t %s: not a number of seconds", optarg);
 				usage(EXIT_USAGE);
 			}
 			opt->timeout_s = (unsigned int)v;
@@ -316,8 +321,8 @@ parse_options(int argc, char *argv[], struct options *opt)
 			break;
 		case 'N':
 			if ((v = parse_number(optarg, 0, INT_MAX)) == -1) {
-				fprintf(stderr, "%s: -N %s: not a file "
-				    "descriptor number\n", PROG, optarg);
+				warnx("-N %s: not a file descriptor number",
+				    optarg);
 				usage(EXIT_USAGE);
 			}
 			opt->notify_fd = (int)v;
@@ -330,17 +335,15 @@ parse_options(int argc, char *argv[], struct options *opt)
 		case 'h':
 			usage(0);
 		case ':':
-			fprintf(stderr, "%s: option -%c needs an argument\n",
-			    PROG, optopt);
+			warnx("option -%c needs an argument", optopt);
 			usage(EXIT_USAGE);
 		default:
-			fprintf(stderr, "%s: unknown option -%c\n", PROG, optopt);
+			warnx("unknown option -%c", optopt);
 			usage(EXIT_USAGE);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", PROG,
-		    argv[optind]);
+		warnx("unexpected argument '%s'", argv[optind]);
 		usage(EXIT_USAGE);
 	}
 	if (opt->pidfile == NULL)
@@ -349,62 +352,93 @@ parse_options(int argc, char *argv[], struct options *opt)
 
 /* ---- -k, -s, -R: control the running instance through its pidfile ------- */
 
-/* The library trusts a pidfile only while its lock is held, so a stale
- * file left by a crash, or one holding garbage, means "not running" and
- * never picks a pid to signal. */
-static bool
-not_running(int err)
+/* A context only for reading the pidfile: its path, and the user the
+ * daemon runs as, whose files the reader trusts besides root's and our
+ * own.  The library acts only on a pid it verified as the holder of the
+ * pidfile's lock: a stale file left by a crash, or one holding garbage,
+ * means "not running" and never picks a pid to signal. */
+static struct daemonize *
+control_context(const struct options *opt)
 {
-	return err == ESRCH || err == ENOENT;
+	struct daemonize *d;
+
+	if ((d = daemonize_new(PROG)) == NULL)
+		err(1, "daemonize_new");
+	if (daemonize_set_pidfile(d, opt->pidfile) == -1 ||
+	    ((opt->user != NULL || opt->group != NULL) &&
+	    daemonize_set_user(d, opt->user, opt->group) == -1))
+		errx(EXIT_USAGE, "%s", daemonize_error(d));
+	return d;
+}
+
+/* Whether a failed signal or terminate found nothing to act on: ESRCH,
+ * or, when unsure, the pidfile asked again (its own failure, such as an
+ * unknown -u user, is not "not running").  The first error's text is
+ * kept for the message. */
+static bool
+not_running(struct daemonize *d, int errnum, char *why, size_t size)
+{
+	snprintf(why, size, "%s", daemonize_error(d));
+	if (errnum == ESRCH)
+		return true;
+	return daemonize_pidfile_state(d, NULL) ==
+	    DAEMONIZE_PIDFILE_NOT_RUNNING;
 }
 
 static int
-cmd_status(const char *pidfile)
+cmd_status(struct daemonize *d)
 {
-	pid_t pid = daemonize_pidfile_running(pidfile);
+	pid_t pid = 0;
 
-	if (pid > 0) {
+	switch (daemonize_pidfile_state(d, &pid)) {
+	case DAEMONIZE_PIDFILE_RUNNING:
 		printf("running, pid %ld\n", (long)pid);
 		return 0;
-	}
-	if (pid == 0 || not_running(errno)) {
+	case DAEMONIZE_PIDFILE_NOT_RUNNING:
 		printf("not running\n");
 		return EXIT_NOT_RUNNING;
+	case DAEMONIZE_PIDFILE_STARTING:
+		/* Locked, no pid yet (or no longer): neither running nor
+		 * not; LSB has no code for it, 4 is "unknown". */
+		printf("starting up\n");
+		return EXIT_UNKNOWN;
+	case DAEMONIZE_PIDFILE_UNVERIFIED:
+		/* Locked, but the pid in it cannot be shown to be the
+		 * holder: the library says why. */
+		warnx("%s", daemonize_error(d));
+		return EXIT_UNKNOWN;
+	default:
+		warnx("%s", daemonize_error(d));
+		return EXIT_UNKNOWN;
 	}
-	/* EAGAIN: the lock is held but no pid is written yet. */
-	if (errno == EAGAIN)
-		fatal(EXIT_UNKNOWN, "pidfile %s: locked, but no pid written "
-		    "yet (starting up)", pidfile);
-	fatal(EXIT_UNKNOWN, "pidfile %s: %s", pidfile, strerror(errno));
 }
 
 static int
-cmd_reload(const char *pidfile)
+cmd_reload(struct daemonize *d, const char *pidfile)
 {
-	if (daemonize_pidfile_kill(pidfile, SIGHUP) == 0)
+	char why[512];
+
+	if (daemonize_pidfile_signal(d, SIGHUP) == 0)
 		return 0;
-	if (not_running(errno))
-		fatal(EXIT_NOT_RUNNING, "not running (pidfile %s)", pidfile);
-	fatal(1, "reload via pidfile %s: %s", pidfile, strerror(errno));
+	if (not_running(d, errno, why, sizeof(why)))
+		errx(EXIT_NOT_RUNNING, "not running (pidfile %s)", pidfile);
+	errx(1, "%s", why);
 }
 
 static int
-cmd_stop(const char *pidfile)
+cmd_stop(struct daemonize *d)
 {
-	pid_t pid;
+	char why[512];
 
-	/* Only for the message: the library reads the pid again itself. */
-	pid = daemonize_pidfile_running(pidfile);
-	if (daemonize_pidfile_stop(pidfile, SIGTERM, STOP_TIMEOUT_MS) == 0)
+	/* 0 once the process is gone, not merely its lock released (a
+	 * restart right after -k must find the port free too). */
+	if (daemonize_pidfile_terminate(d, SIGTERM, STOP_TIMEOUT_MS) == 0)
 		return 0;
 	/* Stopping what is not running succeeds: the caller's goal, no
 	 * instance, holds, and scripts can call -k unconditionally. */
-	if (not_running(errno))
+	if (not_running(d, errno, why, sizeof(why)))
 		return 0;
-	if (errno == ETIMEDOUT)
-		fatal(1, "pid %ld still running %u s after SIGTERM (pidfile %s)",
-		    (long)pid, STOP_TIMEOUT_MS / 1000, pidfile);
-	fatal(1, "stop via pidfile %s: %s", pidfile, strerror(errno));
+	errx(1, "%s", why);
 }
 
 /* ---- listening sockets --------------------------------------------------- */
@@ -451,14 +485,13 @@ add_where(struct server *s, const char *label)
 	    len > 0 ? ", " : "", label);
 }
 
-/* Bind our own socket.  Any failure ends the program here, in the
- * terminal, before anything was started. */
-static void
-bind_listener(struct server *s, const char *address, const char *port)
+/* -a and -P as an address, checked before anything is locked: a typo is
+ * a usage error, not a start that failed. */
+static struct addrinfo *
+resolve_address(const char *address, const char *port)
 {
 	struct addrinfo hints, *res;
-	char label[LABELLEN];
-	int fd, on = 1, e;
+	int e;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -467,39 +500,62 @@ bind_listener(struct server *s, const char *address, const char *port)
 	 * chroot name resolution would not work anyway. */
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	if ((e = getaddrinfo(address, port, &hints, &res)) != 0) {
-		fprintf(stderr, "%s: -a %s: not an IPv4 or IPv6 address: %s\n",
-		    PROG, address, gai_strerror(e));
+		warnx("-a %s: not an IPv4 or IPv6 address: %s", address,
+		    gai_strerror(e));
 		usage(EXIT_USAGE);
 	}
-	format_address(res->ai_addr, res->ai_addrlen, label, sizeof(label));
+	return res;
+}
 
-	if ((fd = socket(res->ai_family, res->ai_socktype,
-	    res->ai_protocol)) == -1)
-		fatal(1, "socket for %s: %s", label, strerror(errno));
+/* Bind our own socket.  -1 after a message on stderr: the caller still
+ * holds the pidfile's lock and must give it back before exiting. */
+static int
+bind_listener(struct server *s, const struct addrinfo *ai)
+{
+	char label[LABELLEN];
+	const char *what;
+	int fd, on = 1, saved;
+
+	format_address(ai->ai_addr, ai->ai_addrlen, label, sizeof(label));
+	if ((fd = socket(ai->ai_family, ai->ai_socktype,
+	    ai->ai_protocol)) == -1) {
+		warn("socket for %s", label);
+		return -1;
+	}
+	what = "fcntl on socket for";
 	if (make_nonblocking_cloexec(fd) == -1)
-		fatal(1, "fcntl on socket for %s: %s", label, strerror(errno));
+		goto fail;
 	/* A restart must not fail while old connections sit in TIME_WAIT. */
+	what = "SO_REUSEADDR on";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		fatal(1, "SO_REUSEADDR on %s: %s", label, strerror(errno));
+		goto fail;
 	/* "::" means IPv6 only, the same on every system, whatever the
 	 * system default for mapped IPv4 addresses is. */
-	if (res->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	what = "IPV6_V6ONLY on";
+	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		fatal(1, "IPV6_V6ONLY on %s: %s", label, strerror(errno));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
-		fatal(1, "bind %s: %s", label, strerror(errno));
+		goto fail;
+	what = "bind";
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto fail;
+	what = "listen";
 	if (listen(fd, SOMAXCONN) == -1)
-		fatal(1, "listen %s: %s", label, strerror(errno));
-	freeaddrinfo(res);
-
+		goto fail;
 	s->listen_fd[s->nlisten++] = fd;
 	add_where(s, label);
+	return 0;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	warn("%s %s", what, label);
+	return -1;
 }
 
 /* Sockets passed by systemd (LISTEN_FDS) or launchd (the Sockets key named
- * like the context).  Returns how many were taken over; 0 means bind our
- * own.  The library keeps them across its fd sweep by itself. */
-static size_t
+ * like the context).  How many were taken over (0: bind our own), or -1
+ * after a message on stderr. */
+static int
 take_activated_sockets(struct server *s)
 {
 	const int *fds;
@@ -515,34 +571,41 @@ take_activated_sockets(struct server *s)
 		/* ENOSYS: this system has no activation protocol at all. */
 		if (errno == ENOSYS)
 			return 0;
-		fatal(1, "socket activation: %s", daemonize_error(s->d));
+		warnx("%s", daemonize_error(s->d));
+		return -1;
 	}
-	if (n > MAX_LISTENERS)
-		fatal(1, "socket activation: %d sockets passed, at most %d "
+	if (n > MAX_LISTENERS) {
+		warnx("socket activation: %d sockets passed, at most %d "
 		    "supported", n, MAX_LISTENERS);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		len = sizeof(type);
-		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) == -1)
-			fatal(1, "socket activation: fd %d: %s", fds[i],
-			    strerror(errno));
-		if (type != SOCK_STREAM)
-			fatal(1, "socket activation: fd %d (%s) is not a "
-			    "stream socket", fds[i],
-			    names != NULL && names[i] != NULL ? names[i] : "?");
+		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type,
+		    &len) == -1) {
+			warn("socket activation: fd %d", fds[i]);
+			return -1;
+		}
+		if (type != SOCK_STREAM) {
+			warnx("socket activation: fd %d (%s) is not a stream "
+			    "socket", fds[i], names != NULL &&
+			    names[i] != NULL ? names[i] : "?");
+			return -1;
+		}
 		/* systemd passes blocking sockets unless told otherwise. */
-		if (make_nonblocking_cloexec(fds[i]) == -1)
-			fatal(1, "socket activation: fd %d: %s", fds[i],
-			    strerror(errno));
 		sslen = sizeof(ss);
-		if (getsockname(fds[i], (struct sockaddr *)&ss, &sslen) == -1)
-			fatal(1, "socket activation: fd %d: %s", fds[i],
-			    strerror(errno));
+		if (make_nonblocking_cloexec(fds[i]) == -1 ||
+		    getsockname(fds[i], (struct sockaddr *)&ss,
+		    &sslen) == -1) {
+			warn("socket activation: fd %d", fds[i]);
+			return -1;
+		}
 		format_address((struct sockaddr *)&ss, sslen, label,
 		    sizeof(label));
 		s->listen_fd[s->nlisten++] = fds[i];
 		add_where(s, label);
 	}
-	return (size_t)n;
+	return n;
 }
 
 /* ---- the server ---------------------------------------------------------- */
@@ -687,20 +750,21 @@ serve_client(struct pollfd *p, struct client *c)
 }
 
 /* SIGHUP.  Type=notify-reload wants RELOADING=1 first and READY=1 once the
- * reload is done; elsewhere these calls cost nothing.  A log file that
- * cannot be reopened (inside a chroot, or after a privilege drop, the path
- * may be out of reach) is reported and the old one kept. */
+ * reload is done; without a supervisor these calls cost nothing.  A log
+ * file that cannot be reopened (inside a chroot, or after a privilege
+ * drop, the path may be out of reach) is reported and the old one kept;
+ * without -l, or in foreground mode, there is nothing to reopen. */
 static void
 reload(struct server *s)
 {
-	if (daemonize_reloading(s->d) == -1)
+	if (daemonize_notify_reloading(s->d) == -1)
 		logerr("reload: %s", daemonize_error(s->d));
-	if (s->reopen_log && daemonize_reopen_output(s->d) == -1)
+	if (daemonize_reopen_output(s->d) == -1)
 		logerr("reload: keeping the old log file: %s",
 		    daemonize_error(s->d));
 	/* Re-read configuration here in a real server. */
 	logmsg("reloaded");
-	if (daemonize_status(s->d, "serving on %s", s->where) == -1)
+	if (daemonize_notify_status(s->d, "serving on %s", s->where) == -1)
 		logerr("reload: %s", daemonize_error(s->d));
 	if (daemonize_ready(s->d) == -1)
 		logerr("reload: %s", daemonize_error(s->d));
@@ -712,7 +776,8 @@ handle_signals(struct server *s)
 {
 	int signo;
 
-	while ((signo = daemonize_next_signal(s->d)) > 0) {
+	/* Timeout 0: only what is pending now; poll() does the waiting. */
+	while ((signo = daemonize_next_signal(s->d, 0)) > 0) {
 		switch (signo) {
 		case SIGHUP:
 			reload(s);
@@ -787,38 +852,25 @@ server_close(struct server *s)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* Every setter before daemonize_lock(): afterwards they fail with EBUSY.
+ * A value the library refuses (a relative path, a bad fd) is a usage
+ * error. */
 static void
-configure(struct daemonize *d, const struct options *opt, struct server *s)
+configure(struct daemonize *d, const struct options *opt)
 {
-	size_t i;
-
-	if (opt->foreground &&
-	    daemonize_set_flags(d, DAEMONIZE_FOREGROUND) == -1)
-		goto fail;
-	if (daemonize_set_pidfile(d, opt->pidfile) == -1)
-		goto fail;
-	if (opt->logfile != NULL && daemonize_set_output(d, opt->logfile) == -1)
-		goto fail;
-	if (opt->timeout_s > 0 &&
-	    daemonize_set_timeout(d, opt->timeout_s * 1000) == -1)
-		goto fail;
-	if ((opt->user != NULL || opt->group != NULL) &&
-	    daemonize_set_user(d, opt->user, opt->group) == -1)
-		goto fail;
-	if (opt->chroot_dir != NULL &&
-	    daemonize_set_chroot(d, opt->chroot_dir) == -1)
-		goto fail;
-	if (opt->notify_fd >= 0 &&
+	/* -f is the one foreground switch: no fork, stdio untouched, and
+	 * the pidfile, user and chroot still applied.  Without it the
+	 * library detects a supervisor (or DAEMONIZE_MODE=foreground). */
+	if ((opt->foreground &&
+	    daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND) == -1) ||
+	    daemonize_set_pidfile(d, opt->pidfile) == -1 ||
+	    daemonize_set_output(d, opt->logfile) == -1 ||
+	    daemonize_set_timeout(d, opt->timeout_s * 1000) == -1 ||
+	    ((opt->user != NULL || opt->group != NULL) &&
+	    daemonize_set_user(d, opt->user, opt->group) == -1) ||
+	    daemonize_set_chroot(d, opt->chroot_dir) == -1 ||
 	    daemonize_set_notify_fd(d, opt->notify_fd) == -1)
-		goto fail;
-	/* Without this the sweep of inherited fds in the daemon would close
-	 * the socket we just bound. */
-	for (i = 0; i < s->nlisten; i++)
-		if (daemonize_keep_fd(d, s->listen_fd[i]) == -1)
-			goto fail;
-	return;
-fail:
-	fatal(EXIT_USAGE, "%s", daemonize_error(d));
+		errx(EXIT_USAGE, "%s", daemonize_error(d));
 }
 
 static const char *
@@ -829,8 +881,6 @@ mode_name(int mode)
 		return "background";
 	case DAEMONIZE_MODE_FOREGROUND:
 		return "foreground";
-	case DAEMONIZE_MODE_SUPERVISED:
-		return "supervised";
 	default:
 		return "unknown";
 	}
@@ -842,51 +892,77 @@ main(int argc, char *argv[])
 	struct options opt;
 	struct server srv;
 	struct daemonize *d;
+	struct addrinfo *ai;
 	const char *supervisor, *marker = NULL;
+	size_t i;
 	int r;
 
+	/* 1. The command line; -k, -s and -R end here. */
 	parse_options(argc, argv, &opt);
-	switch (opt.action) {
-	case 'k':
-		return cmd_stop(opt.pidfile);
-	case 's':
-		return cmd_status(opt.pidfile);
-	case 'R':
-		return cmd_reload(opt.pidfile);
+	if (opt.action != 0) {
+		d = control_context(&opt);
+		switch (opt.action) {
+		case 'k':
+			r = cmd_stop(d);
+			break;
+		case 's':
+			r = cmd_status(d);
+			break;
+		default:
+			r = cmd_reload(d, opt.pidfile);
+			break;
+		}
+		daemonize_free(d);
+		return r;
 	}
+	ai = resolve_address(opt.address, opt.port);
 
+	/* 2. Configure. */
 	if ((d = daemonize_new(PROG)) == NULL)
-		fatal(1, "daemonize_new: %s", strerror(errno));
+		err(1, "daemonize_new");
 	memset(&srv, 0, sizeof(srv));
 	srv.d = d;
+	configure(d, &opt);
 
-	/* A friendlier message than "Address already in use" when it is our
-	 * own running instance that holds the port.  Only a hint: the
-	 * pidfile's lock, taken in daemonize_start, is what really keeps a
-	 * second instance out. */
-	if (opt.pidfile != NULL) {
-		pid_t running = daemonize_pidfile_running(opt.pidfile);
+	/* 3. Lock, before the bind: a second instance is told "already
+	 * running, pid N" (the pidfile's lock is what keeps it out), not
+	 * "Address already in use". */
+	if (daemonize_lock(d) == -1)
+		errx(1, "%s", daemonize_error(d));
 
-		if (running > 0)
-			fatal(1, "pidfile: %s: already running, pid %ld",
-			    opt.pidfile, (long)running);
+	/* 4. Sockets, while errors still reach the terminal and we may
+	 * still be root (see the top of the file).  A failure here gives
+	 * the lock back: daemonize_stop() removes the pidfile we created. */
+	if ((r = take_activated_sockets(&srv)) == 0)
+		r = bind_listener(&srv, ai);
+	freeaddrinfo(ai);
+	if (r == -1) {
+		server_close(&srv);
+		daemonize_stop(d);
+		daemonize_free(d);
+		return 1;
 	}
-
-	/* Sockets first, while errors still reach the terminal and we may
-	 * still be root (see the top of the file). */
-	if (take_activated_sockets(&srv) == 0)
-		bind_listener(&srv, opt.address, opt.port);
-	configure(d, &opt, &srv);
+	/* Without this the sweep of inherited fds in the daemon would close
+	 * the sockets we just bound. */
+	for (i = 0; i < srv.nlisten; i++)
+		if (daemonize_keep_fd(d, srv.listen_fd[i]) == -1) {
+			warnx("%s", daemonize_error(d));
+			server_close(&srv);
+			daemonize_stop(d);
+			daemonize_free(d);
+			return 1;
+		}
 
 	/* Whatever sits in a stdio buffer now would be written twice: once
 	 * by this process and once by the daemon's copy of the buffer. */
 	(void)fflush(stdout);
 
+	/* 5. Start. */
 	switch (daemonize_start(d)) {
 	case -1:
-		/* The daemon's own error, e.g. "pidfile: /run/echod.pid:
-		 * already running, pid 1234". */
-		fatal(1, "%s", daemonize_error(d));
+		/* Also the daemon's own error from the background, e.g.
+		 * "privileges: setgroups: Operation not permitted". */
+		errx(1, "%s", daemonize_error(d));
 	case DAEMONIZE_PARENT:
 		/* The daemon is up and serving; we are done. */
 		daemonize_free(d);
@@ -895,25 +971,33 @@ main(int argc, char *argv[])
 		break;
 	}
 
-	/* From here on we are the daemon, or run in the foreground, or
-	 * under a supervisor.  stdout may be a file now: make it line
-	 * buffered so that each log line is written as it happens. */
+	/* 6. From here on we are the daemon, or run in the foreground, or
+	 * under a supervisor.  stdout becomes the log file at ready: make it
+	 * line buffered so that each log line is written as it happens. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	srv.reopen_log = opt.logfile != NULL &&
-	    daemonize_mode(d) == DAEMONIZE_MODE_BACKGROUND;
 	if (server_init(&srv) == -1) {
-		/* Before ready, daemonize_fail() hands the error to the
-		 * original process, which prints it in the terminal and
-		 * exits non-zero; a supervisor gets ERRNO=. */
+		/* daemonize_fail() hands the error to the original process,
+		 * which prints it and exits non-zero, and a supervisor gets
+		 * ERRNO=; the library appends ": strerror(r)" itself.  In
+		 * foreground mode nobody else prints it: we do. */
 		r = errno;
-		logerr("initialisation: %s", strerror(r));
-		/* The library appends ": strerror(r)" itself. */
+		if (daemonize_mode(d) == DAEMONIZE_MODE_FOREGROUND)
+			logerr("initialisation: %s", strerror(r));
 		(void)daemonize_fail(d, r, "initialisation");
 		server_close(&srv);
 		daemonize_free(d);
 		return 1;
 	}
+	if (daemonize_notify_status(d, "serving on %s", srv.where) == -1)
+		logerr("status: %s", daemonize_error(d));
+	/* Only now does "echod" in the terminal exit 0, or systemd hear
+	 * READY=1: the sockets listen and the loop is about to run. */
+	if (daemonize_ready(d) == -1)
+		logerr("ready: %s", daemonize_error(d));
 
+	/* Logged after ready, which moves stdout to the log file (in
+	 * background mode): before it, these lines would have gone to the
+	 * terminal of the command that started us. */
 	supervisor = daemonize_supervisor(d, &marker);
 	logmsg("started: pid %ld, uid %lu, gid %lu, %s mode%s%s%s%s%s",
 	    (long)getpid(), (unsigned long)getuid(), (unsigned long)getgid(),
@@ -923,13 +1007,8 @@ main(int argc, char *argv[])
 	    marker != NULL ? " (" : "", marker != NULL ? marker : "",
 	    marker != NULL ? ")" : "");
 	logmsg("serving on %s", srv.where);
-	if (daemonize_status(d, "serving on %s", srv.where) == -1)
-		logerr("status: %s", daemonize_error(d));
-	/* Only now does "echod" in the terminal exit 0, or systemd hear
-	 * READY=1: the socket is listening and the loop is about to run. */
-	if (daemonize_ready(d) == -1)
-		logerr("ready: %s", daemonize_error(d));
 
+	/* 7. The loop, then stop. */
 	r = server_run(&srv);
 
 	server_close(&srv);
