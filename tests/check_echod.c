@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,8 +37,8 @@
 
 #include "testutil.h"
 
-#define RUN_MS    20000     /* bound for one echod command */
-#define IO_MS     5000      /* bound for one client exchange */
+#define RUN_MS    tu_ms(20000)  /* bound for one echod command */
+#define IO_MS     tu_ms(5000)   /* bound for one client exchange */
 #define TRIES     8         /* port races with parallel suites */
 #define OUTLEN    8192
 
@@ -66,6 +67,21 @@ static const char *
 echod_path(void)
 {
 	return echod_link;
+}
+
+/* Whether out starts with echod's name and ": ", as err(3) and warn(3)
+ * print it: "echod: ", or the name of the private link echod was run
+ * through ("echod-run<R>: "). */
+static bool
+echod_says(const char *out)
+{
+	const char *base = strrchr(echod_link, '/');
+	char *prefix;
+
+	base = base != NULL ? base + 1 : echod_link;
+	prefix = tu_fmt("%s: ", base);
+	return strncmp(out, "echod: ", 7) == 0 ||
+	    strncmp(out, prefix, strlen(prefix)) == 0;
 }
 
 /* ---- running echod ------------------------------------------------------- */
@@ -463,9 +479,10 @@ START_TEST(test_port_taken)
 	rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-l", e.log, "-P",
 	    port, NULL);
 	ck_assert_int_eq(rc, 1);
-	want = tu_fmt("echod: bind 127.0.0.1:%s: %s\n", port,
+	want = tu_fmt("bind 127.0.0.1:%s: %s\n", port,
 	    tu_strerror(EADDRINUSE));
-	ck_assert_str_eq(out, want);
+	ck_assert_msg(echod_says(out) && strstr(out, want) != NULL &&
+	    strcmp(strstr(out, want), want) == 0, "got: %s", out);
 	/* Nothing left behind: no pidfile, no log, no process. */
 	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
 	ck_assert_int_eq(access(e.log, F_OK), -1);
@@ -497,7 +514,8 @@ START_TEST(test_second_instance)
 	ck_assert_int_eq(rc, 1);
 	want = tu_fmt("already running, pid %ld", (long)e.pid);
 	ck_assert_msg(strstr(out, want) != NULL, "got: %s", out);
-	ck_assert_msg(strncmp(out, "echod: ", 7) == 0, "got: %s", out);
+	ck_assert_msg(echod_says(out), "got: %s", out);
+	ck_assert_ptr_null(strstr(out, "Address already in use"));
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), e.pid);
 	ck_assert(tu_lock_held(e.pidfile));
 	ck_assert_int_eq(tu_count_procs(e.pidfile), 1);
@@ -506,6 +524,8 @@ START_TEST(test_second_instance)
 	rc = run_echod(out, sizeof(out), "-p", e.pidfile, "-P", e.port, NULL);
 	ck_assert_int_eq(rc, 1);
 	ck_assert_msg(strstr(out, want) != NULL, "got: %s", out);
+	ck_assert_msg(strstr(out, tu_strerror(EADDRINUSE)) == NULL, "got: %s",
+	    out);
 	check_echo(e.port, "first one still serves\n");
 	echod_stop(&e);
 }
@@ -542,9 +562,11 @@ START_TEST(test_foreground)
 	ck_assert_int_lt(i, TRIES);
 	check_echo(e.port, "foreground\n");
 	/* The process we started is the server: still alive, not exited
-	 * after a fork, and it wrote no pidfile. */
+	 * after a fork, and -p applies in the foreground too (1.0): the
+	 * pidfile names it, locked. */
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
-	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), pid);
+	ck_assert(tu_lock_held(e.pidfile));
 	ck_assert_int_eq(tu_wait_contains(outfile, "foreground mode", IO_MS),
 	    0);
 	ck_assert_int_eq(tu_read_file(outfile, buf, sizeof(buf)) > 0, 1);
@@ -554,6 +576,7 @@ START_TEST(test_foreground)
 	rc = wait_exit(pid, IO_MS);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_eq(tu_wait_contains(outfile, "stopping", IO_MS), 0);
+	ck_assert(!tu_exists(e.pidfile));
 }
 END_TEST
 
@@ -594,7 +617,9 @@ START_TEST(test_usage)
 	    "-u", "no-such-user-dz", NULL);
 	ck_assert_int_ne(rc, 0);
 	ck_assert_int_ne(rc, -1);
-	ck_assert_msg(strncmp(out, "echod: ", 7) == 0, "got: %s", out);
+	ck_assert_msg(echod_says(out), "got: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "no-such-user-dz"));
+	ck_assert_int_eq(connect_port(atoi(port)), -1);
 }
 END_TEST
 
@@ -750,8 +775,8 @@ START_TEST(test_root_bad_chroot)
 			break;
 	}
 	ck_assert_int_eq(rc, 1);
-	ck_assert_msg(strncmp(out, "echod: ", 7) == 0 &&
-	    strstr(out, missing) != NULL, "got: %s", out);
+	ck_assert_msg(echod_says(out) && strstr(out, missing) != NULL,
+	    "got: %s", out);
 	ck_assert_int_eq(access(e.pidfile, F_OK), -1);
 	ck_assert_int_eq(tu_count_procs(e.pidfile), 0);
 	ck_assert_int_eq(connect_port(atoi(e.port)), -1);
@@ -812,9 +837,10 @@ START_TEST(test_socket_activation)
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
 	ck_assert_int_eq(tu_wait_contains(outfile, tu_fmt("serving on "
 	    "127.0.0.1:%s", port), IO_MS), 0);
-	ck_assert_int_eq(tu_wait_contains(outfile, "supervised mode", IO_MS),
-	    0);
-	/* Supervised mode still writes the pidfile, with our child's pid. */
+	ck_assert_int_eq(tu_wait_contains(outfile, "foreground mode, "
+	    "supervisor systemd (LISTEN_PID)", IO_MS), 0);
+	/* Supervised (foreground) still writes the pidfile, with our
+	 * child's pid. */
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), pid);
 
 	ck_assert_int_eq(kill(pid, SIGINT), 0);
@@ -1076,6 +1102,387 @@ START_TEST(test_timeout_and_group)
 }
 END_TEST
 
+/* ---- 1.0: the command line's contracts ----------------------------------- */
+
+/* Run echod with the fds in the bit mask closed (bit i: fd i), stdout and
+ * stderr (where open) going to a file read into out; the exit code. */
+static int
+run_echod_closed(unsigned int closed, char *out, size_t outlen, ...)
+{
+	char tmp[] = "/tmp/dzechod.XXXXXX";
+	char *argv[32];
+	va_list ap;
+	int argc = 0, fd, status, i;
+	pid_t pid;
+	ssize_t n;
+
+	argv[argc++] = (char *)echod_path();
+	va_start(ap, outlen);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		ck_assert_int_lt(++argc, 31);
+	va_end(ap);
+	fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	(void)unlink(tmp);
+	/* out of the way of the numbers the child closes */
+	i = fcntl(fd, F_DUPFD_CLOEXEC, 20);
+	ck_assert_int_ge(i, 20);
+	close(fd);
+	fd = i;
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+			_exit(126);
+		for (i = 0; i < 8; i++)
+			if (closed & (1u << i))
+				(void)close(i);
+		for (i = 0; clean_env[i] != NULL; i++)
+			(void)unsetenv(clean_env[i]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (tu_wait_child(pid, RUN_MS, &status) == -1) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+		status = -1;
+	}
+	n = pread(fd, out, outlen - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return exit_code(status);
+}
+
+/* Started with fd 0, 1 or 2 closed, echod still starts and serves: the
+ * lock makes them valid before any socket is opened, so the listener
+ * never becomes the daemon's stdin, stdout or stderr. */
+START_TEST(test_closed_stdio)
+{
+	char out[OUTLEN], *t;
+	struct echod e;
+	int fd, i, k, rc = -1;
+
+	for (fd = 0; fd <= 2; fd++) {
+		/* valgrind, which runs echod under make check's valgrind
+		 * stage, cannot start without an fd 2 of its own */
+		if (fd == 2 && getenv("LD_PRELOAD") != NULL &&
+		    strstr(getenv("LD_PRELOAD"), "vgpreload") != NULL) {
+			printf("%s: fd 2 not checked: under valgrind\n",
+			    __func__);
+			continue;
+		}
+		echod_init(&e);
+		for (i = 0; i < TRIES; i++) {
+			snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
+			rc = run_echod_closed(1u << fd, out, sizeof(out), "-p",
+			    e.pidfile, "-l", e.log, "-P", e.port, NULL);
+			if (rc == 0 || strstr(out, "Address already in use") ==
+			    NULL)
+				break;
+		}
+		ck_assert_msg(rc == 0, "fd %d closed: exit %d: %s", fd, rc,
+		    out);
+		e.pid = tu_pidfile_pid(e.pidfile);
+		ck_assert_int_gt(e.pid, 0);
+		check_echo(e.port, tu_fmt("fd %d was closed\n", fd));
+		for (k = 0; k <= 2; k++) {
+			t = tu_fd_target(e.pid, k);
+			ck_assert_msg(strncmp(t, "socket:", 7) != 0,
+			    "fd %d closed at start: the daemon's fd %d is %s",
+			    fd, k, t);
+			free(t);
+		}
+		echod_stop(&e);
+	}
+}
+END_TEST
+
+/* -N 3 while fd 3 is not open: the library refuses it (EBADF) when echod
+ * configures, before anything is bound, so the listener, which would
+ * otherwise take number 3, is never written to as the readiness fd. */
+START_TEST(test_notify_fd_not_open)
+{
+	char out[OUTLEN], port[8];
+	struct echod e;
+	int rc;
+
+	echod_init(&e);
+	snprintf(port, sizeof(port), "%d", tu_free_port());
+	rc = run_echod_closed(1u << 3, out, sizeof(out), "-N", "3", "-p",
+	    e.pidfile, "-P", port, NULL);
+	ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
+	ck_assert_msg(echod_says(out), "got: %s", out);
+	ck_assert_msg(strstr(out, "notification fd 3") != NULL &&
+	    strstr(out, tu_strerror(EBADF)) != NULL, "got: %s", out);
+	ck_assert(!tu_exists(e.pidfile));
+	ck_assert_int_eq(connect_port(atoi(port)), -1);
+	ck_assert_int_eq(tu_count_procs(echod_path()), 0);
+}
+END_TEST
+
+/* -s: 0 running (test_lifecycle), 3 not running, 4 when the pidfile is
+ * locked but names no pid yet ("starting up") or a pid that cannot be
+ * shown to hold the lock; -k and -R never signal such a pid. */
+START_TEST(test_status_codes)
+{
+	char out[OUTLEN], *content;
+	struct echod e;
+	pid_t other;
+	int fd, rc;
+
+	echod_init(&e);
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_int_eq(rc, 3);
+	ck_assert_str_eq(out, "not running\n");
+
+	/* locked, empty: an instance between its lock and its pid */
+	fd = open(e.pidfile, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 4, "exit %d: %s", rc, out);
+	ck_assert_str_eq(out, "starting up\n");
+
+	/* locked by us, naming a live process that does not hold it */
+	other = fork();
+	ck_assert_int_ne(other, -1);
+	if (other == 0) {
+		(void)close(fd);
+		tu_msleep(tu_ms(20000));
+		_exit(0);
+	}
+	content = tu_fmt("%ld\n", (long)other);
+	ck_assert_int_eq(pwrite(fd, content, strlen(content), 0),
+	    (ssize_t)strlen(content));
+	rc = run_echod(out, sizeof(out), "-s", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc == 4, "exit %d: %s", rc, out);
+	ck_assert_msg(echod_says(out), "got: %s", out);
+	ck_assert_ptr_null(strstr(out, "running, pid"));
+	rc = run_echod(out, sizeof(out), "-R", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc != 0 && rc != -1, "-R: exit %d: %s", rc, out);
+	rc = run_echod(out, sizeof(out), "-k", "-p", e.pidfile, NULL);
+	ck_assert_msg(rc != 0 && rc != -1, "-k: exit %d: %s", rc, out);
+	/* neither SIGHUP nor SIGTERM reached it */
+	ck_assert(tu_alive(other));
+	ck_assert_int_eq(waitpid(other, NULL, WNOHANG), 0);
+	tu_kill(other);
+	close(fd);
+}
+END_TEST
+
+/* -k returns only once the daemon is gone: right after it, ten times, the
+ * process no longer exists and the port can be bound again. */
+START_TEST(test_stop_waits)
+{
+	struct sockaddr_in sin;
+	struct echod e;
+	char out[OUTLEN];
+	int run, fd, on = 1, rc;
+
+	for (run = 0; run < 10; run++) {
+		echod_init(&e);
+		echod_start(&e);
+		check_echo(e.port, "before -k\n");
+		rc = run_echod(out, sizeof(out), "-k", "-p", e.pidfile, NULL);
+		ck_assert_msg(rc == 0, "run %d: -k: exit %d: %s", run, rc,
+		    out);
+		/* no waiting here: -k did */
+		ck_assert_msg(!tu_alive(e.pid), "run %d: pid %ld still there "
+		    "after -k returned", run, (long)e.pid);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)), 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons((uint16_t)atoi(e.port));
+		ck_assert_msg(bind(fd, (struct sockaddr *)&sin,
+		    sizeof(sin)) == 0 && listen(fd, 1) == 0,
+		    "run %d: port %s still taken after -k: %s", run, e.port,
+		    strerror(errno));
+		close(fd);
+		ck_assert(!tu_exists(e.pidfile));
+		ck_assert(!tu_lock_held(e.pidfile));
+	}
+}
+END_TEST
+
+/* The pid of the one live process whose argv[0] is arg, as this (outer)
+ * pid namespace numbers it; -1 none, -2 several. */
+static pid_t
+pid_running(const char *arg)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	pid_t found = -1;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir)) != NULL) {
+		char buf[4096];
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		if (tu_read_file(tu_fmt("/proc/%s/cmdline", de->d_name), buf,
+		    sizeof(buf)) <= 0 || strcmp(buf, arg) != 0 ||
+		    !tu_alive((pid_t)atol(de->d_name)))
+			continue;
+		found = found == -1 ? (pid_t)atol(de->d_name) : -2;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The innermost pid of pid (NSpid's last field), or -1. */
+static long
+inner_pid(pid_t pid)
+{
+	char buf[4096], *line, *last;
+
+	if (tu_read_file(tu_fmt("/proc/%ld/status", (long)pid), buf,
+	    sizeof(buf)) <= 0 || (line = strstr(buf, "\nNSpid:")) == NULL)
+		return -1;
+	line += 7;
+	*strchrnul(line, '\n') = '\0';
+	last = strrchr(line, '\t');
+	return atol(last != NULL ? last + 1 : line);
+}
+
+/*
+ * Under a minimal init (tini, dumb-init, docker --init): a shell is pid 1
+ * of its own pid namespace, starts echod and waits for it.  echod must
+ * not fork (the init would see its child exit and end the container),
+ * must serve, and must exit 0 on SIGTERM, passed on as the init's status.
+ * Skipped, saying why, where unshare is refused.
+ */
+START_TEST(test_fake_init)
+{
+	char *argv[16], *outfile, buf[OUTLEN];
+	struct echod e;
+	pid_t init = -1, pid;
+	int i, st;
+
+	{
+		char *probe[] = { "/usr/bin/unshare", "--pid", "--fork",
+		    "--mount-proc", "/bin/true", NULL };
+
+		if (access(probe[0], X_OK) == -1) {
+			printf("%s: skipped: no %s\n", __func__, probe[0]);
+			return;
+		}
+		st = tu_run(probe, buf, sizeof(buf), RUN_MS);
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			printf("%s: skipped: unshare --pid refused: %s\n",
+			    __func__, buf);
+			return;
+		}
+	}
+	echod_init(&e);
+	outfile = tu_fmt("%s/out", e.dir);
+	for (i = 0; i < TRIES; i++) {
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
+		argv[0] = (char *)"/usr/bin/unshare";
+		argv[1] = (char *)"--pid";
+		argv[2] = (char *)"--fork";
+		argv[3] = (char *)"--mount-proc";
+		argv[4] = (char *)"/bin/sh";
+		argv[5] = (char *)"-c";
+		argv[6] = (char *)"\"$@\"; exit $?";
+		argv[7] = (char *)"sh";
+		argv[8] = (char *)echod_path();
+		argv[9] = (char *)"-p";
+		argv[10] = e.pidfile;
+		argv[11] = (char *)"-P";
+		argv[12] = e.port;
+		argv[13] = NULL;
+		init = tu_spawn(argv, clean_env, outfile);
+		ck_assert_int_gt(init, 0);
+		if (wait_listening(e.port, IO_MS) == 0)
+			break;
+		/* lost the port: echod exited 1, and so did the init */
+		ck_assert_int_eq(wait_exit(init, IO_MS), 1);
+	}
+	ck_assert_int_lt(i, TRIES);
+	check_echo(e.port, "under a fake init\n");
+	/* One echod, the init's first child, which did not fork: pid 2 in
+	 * the namespace, and that is the pid in its pidfile. */
+	pid = pid_running(echod_path());
+	ck_assert_int_gt(pid, 1);
+	ck_assert_int_eq(inner_pid(pid), 2);
+	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), 2);
+	ck_assert_int_eq(waitpid(init, NULL, WNOHANG), 0);
+	ck_assert_int_eq(tu_wait_contains(outfile, "foreground mode, "
+	    "supervisor init (parent is pid 1)", IO_MS), 0);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	st = wait_exit(init, IO_MS);
+	(void)tu_read_file(outfile, buf, sizeof(buf));
+	ck_assert_msg(st == 0, "init: exit %d: %s", st, buf);
+	ck_assert(!tu_exists(e.pidfile));
+	ck_assert_int_eq(connect_port(atoi(e.port)), -1);
+}
+END_TEST
+
+/*
+ * What the daemon writes to stderr before it is ready reaches the terminal
+ * of the command that started it (1.0 moves stdout and stderr only at
+ * ready), and what it writes after ready does not.  echod's warning before
+ * ready is a failed STATUS= to systemd: background mode is forced under a
+ * fake systemd whose socket no longer receives (shutdown SHUT_RD: the
+ * connect works, every send fails with EPIPE).  The "status: ..." warning
+ * must be in the starting command's output, the "ready: ..." one (after
+ * the move, to /dev/null) must not, and the command still exits 0.
+ */
+START_TEST(test_warnings_before_ready)
+{
+	struct sockaddr_un sun;
+	char **env, *sock, out[OUTLEN];
+	struct echod e;
+	int fd, i, rc = -1;
+
+	echod_init(&e);
+	sock = tu_fmt("%s/notify", e.dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(sock), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, sock);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(shutdown(fd, SHUT_RD), 0);
+	for (i = 0; clean_env[i] != NULL; i++)
+		;
+	env = calloc((size_t)i + 3, sizeof(*env));
+	ck_assert_ptr_nonnull(env);
+	memcpy(env, clean_env, (size_t)i * sizeof(*env));
+	env[i++] = tu_fmt("NOTIFY_SOCKET=%s", sock);
+	env[i++] = (char *)"DAEMONIZE_MODE=background";
+	for (i = 0; i < TRIES; i++) {
+		char *argv[] = { (char *)echod_path(), (char *)"-p", e.pidfile,
+		    (char *)"-P", e.port, NULL };
+
+		snprintf(e.port, sizeof(e.port), "%d", tu_free_port());
+		rc = exit_code(tu_run_env(argv, env, out, sizeof(out),
+		    RUN_MS));
+		if (rc == 0 || strstr(out, "Address already in use") == NULL)
+			break;
+	}
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, tu_fmt("status: notify: %s: cannot send: %s",
+	    sock, tu_strerror(EPIPE))) != NULL,
+	    "the daemon's warning before ready is not in the terminal: "
+	    "\"%s\"", out);
+	ck_assert_msg(strstr(out, "ready:") == NULL && strstr(out,
+	    "started:") == NULL, "written after ready, yet in the "
+	    "terminal: \"%s\"", out);
+	e.pid = tu_pidfile_pid(e.pidfile);
+	ck_assert_int_gt(e.pid, 0);
+	ck_assert_str_eq(tu_fd_target(e.pid, 2), "/dev/null");
+	check_echo(e.port, "after a warning\n");
+	echod_stop(&e);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 echod_suite(void)
 {
@@ -1085,7 +1492,10 @@ echod_suite(void)
 	tc = tcase_create("command line");
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_stale_pidfile);
+	tcase_add_test(tc, test_status_codes);
+	tcase_add_test(tc, test_notify_fd_not_open);
 	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
+	tcase_set_timeout(tc, 120 * (tu_ms(1000) / 1000));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("background");
@@ -1094,7 +1504,11 @@ echod_suite(void)
 	tcase_add_test(tc, test_port_taken);
 	tcase_add_test(tc, test_second_instance);
 	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_closed_stdio);
+	tcase_add_test(tc, test_stop_waits);
+	tcase_add_test(tc, test_warnings_before_ready);
 	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
+	tcase_set_timeout(tc, 120 * (tu_ms(1000) / 1000));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("foreground and supervised");
@@ -1104,7 +1518,9 @@ echod_suite(void)
 	tcase_add_test(tc, test_systemd_notify_chroot);
 	tcase_add_test(tc, test_default_pidfile);
 	tcase_add_test(tc, test_timeout_and_group);
+	tcase_add_test(tc, test_fake_init);
 	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
+	tcase_set_timeout(tc, 120 * (tu_ms(1000) / 1000));
 	suite_add_tcase(s, tc);
 
 	/* Root only; the tests return at once otherwise. */
@@ -1112,6 +1528,7 @@ echod_suite(void)
 	tcase_add_test(tc, test_root_privileged_port);
 	tcase_add_test(tc, test_root_bad_chroot);
 	tcase_add_unchecked_fixture(tc, echod_setup, tu_kill_leftovers);
+	tcase_set_timeout(tc, 120 * (tu_ms(1000) / 1000));
 	suite_add_tcase(s, tc);
 	if (geteuid() != 0)
 		fprintf(stderr, "check_echod: not root: the privileged-port "

@@ -6,7 +6,11 @@
  * (a path in a fresh directory, or a per-test abstract name), point
  * NOTIFY_SOCKET at it, run tests/helper and read what it sends.
  */
-#include "internal.h"
+#include "config.h"
+
+#include "daemonize.h"
+#include "notify.h"
+#include "util.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,11 +34,11 @@
 
 #include "testutil.h"
 
-#define TIMEOUT 5000    /* ms for anything to happen */
+#define TIMEOUT tu_ms(5000)    /* ms for anything to happen */
 
 static const char *const consumed[] = {
 	"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID",
-	"LISTEN_FDS", "LISTEN_FDNAMES", NULL
+	"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID", NULL
 };
 
 /* The lowest free descriptor: equal before and after a call that must
@@ -266,40 +270,43 @@ START_TEST(test_parse_address)
 }
 END_TEST
 
-/* ---- the notify socket, in process --------------------------------------- */
+/* ---- the notify socket, in process (lib/notify.h) ------------------------ */
 
 static void
 open_and_send(struct fake f)
 {
-	struct daemonize *d;
+	struct dz_notify n;
+	struct dz_err e;
 	int fd;
 
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "3000000", 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	fd = d->notify.fd;
+	dz_notify_init(&n);
+	ck_assert_int_eq(n.fd, -1);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	fd = n.fd;
 	ck_assert_int_ge(fd, 3);
 	ck_assert(fd_cloexec(fd));
-	ck_assert_str_eq(d->notify.name, f.name);
+	ck_assert_str_eq(n.name, f.name);
 	/* consumed: children will not see them */
 	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
 	ck_assert_ptr_null(getenv("WATCHDOG_USEC"));
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1500000);
+	/* WATCHDOG_USEC as systemd gave it, not half of it */
+	ck_assert_uint_eq(n.watchdog_usec, 3000000);
 	/* twice is harmless */
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_int_eq(d->notify.fd, fd);
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1500000);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_int_eq(n.fd, fd);
+	ck_assert_uint_eq(n.watchdog_usec, 3000000);
 
-	ck_assert_int_eq(dz_notify_send(d, "X=1\nY=2"), 0);
+	ck_assert_int_eq(dz_notify_send(&n, "X=1\nY=2", &e), 0);
 	expect_msg(&f, "X=1\nY=2");
-	dz_notify_close(d);
-	ck_assert_int_eq(d->notify.fd, -1);
+	dz_notify_close(&n);
+	ck_assert_int_eq(n.fd, -1);
+	ck_assert_ptr_null(n.name);
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
 	/* nothing to send to any more: quietly nothing */
-	ck_assert_int_eq(dz_notify_send(d, "X=1"), 0);
+	ck_assert_int_eq(dz_notify_send(&n, "X=1", &e), 0);
 	expect_nothing(&f);
-	daemonize_free(d);
 }
 
 START_TEST(test_open_path)
@@ -316,42 +323,53 @@ START_TEST(test_open_abstract)
 }
 END_TEST
 
-/* Foreground mode does not sanitise fds 0-2: the socket must still land
- * above them. */
+/* Foreground mode does not sanitise fds 0-2 after the lock: the socket
+ * must still land above them. */
 START_TEST(test_open_low_fds)
 {
-	struct daemonize *d;
+	struct dz_notify n;
+	struct dz_err e;
 	struct fake f;
 
 	tu_clean_slate();
 	f = fake_path();
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	close(0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_int_ge(d->notify.fd, 3);
+	dz_notify_init(&n);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_int_ge(n.fd, 3);
 	ck_assert_int_eq(fcntl(0, F_GETFD), -1);
-	daemonize_free(d);
+	dz_notify_close(&n);
 }
 END_TEST
 
 START_TEST(test_open_unset)
 {
 	struct daemonize *d;
+	struct dz_notify n;
+	struct dz_err e;
 
 	tu_clean_slate();
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_int_eq(d->notify.fd, -1);
+	dz_notify_init(&n);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_int_eq(n.fd, -1);
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "", 1), 0);
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_int_eq(d->notify.fd, -1);
-	/* every message is then a quiet no-op */
-	ck_assert_int_eq(daemonize_status(d, "x %d", 1), 0);
-	ck_assert_int_eq(daemonize_reloading(d), 0);
-	ck_assert_int_eq(daemonize_stopping(d), 0);
-	ck_assert_int_eq(daemonize_watchdog(d), 0);
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_int_eq(n.fd, -1);
+	/* every message is then a quiet no-op, started or not */
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_notify_status(d, "x %d", 1), 0);
+	ck_assert_int_eq(daemonize_notify_reloading(d), 0);
+	ck_assert_int_eq(daemonize_notify(d, "STOPPING=1"), 0);
+	ck_assert_int_eq(daemonize_notify(d, "WATCHDOG=1"), 0);
+	ck_assert_uint_eq(daemonize_watchdog_usec(d), 0);
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_eq(daemonize_notify_status(d, "x %d", 1), 0);
+	ck_assert_int_eq(daemonize_notify(d, "EXTEND_TIMEOUT_USEC=1"), 0);
+	ck_assert_uint_eq(daemonize_watchdog_usec(d), 0);
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	ck_assert_int_eq(daemonize_stop(d), 0);
 	daemonize_free(d);
 }
 END_TEST
@@ -396,7 +414,8 @@ bad_value(const struct bad_socket *b, const char *dir)
 START_TEST(test_open_bad)
 {
 	const struct bad_socket *b = &bad_sockets[_i];
-	struct daemonize *d;
+	struct dz_notify n;
+	struct dz_err e;
 	char *dir, *value, *prefix;
 	int low;
 
@@ -405,106 +424,142 @@ START_TEST(test_open_bad)
 	value = bad_value(b, dir);
 	prefix = tu_fmt("notify: NOTIFY_SOCKET=%.40s", value);
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", value, 1), 0);
-	d = daemonize_new("nt");
+	dz_notify_init(&n);
 	low = lowest_free_fd();
 	errno = 0;
-	ck_assert_int_eq(dz_notify_open(d), -1);
+	ck_assert_int_eq(dz_notify_open(&n, &e), -1);
 	ck_assert_int_eq(errno, b->err);
-	ck_assert_msg(strncmp(daemonize_error(d), prefix, strlen(prefix)) == 0,
-	    "message: %s", daemonize_error(d));
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d), b->why));
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d), strerror(b->err)));
-	ck_assert_int_eq(d->notify.fd, -1);
+	ck_assert_msg(strncmp(e.text, prefix, strlen(prefix)) == 0,
+	    "message: %s", e.text);
+	ck_assert_ptr_nonnull(strstr(e.text, b->why));
+	ck_assert_ptr_nonnull(strstr(e.text, strerror(b->err)));
+	ck_assert_int_eq(n.fd, -1);
+	ck_assert_ptr_null(n.name);
 	ck_assert_int_eq(lowest_free_fd(), low);
-	daemonize_free(d);
+	/* a failure consumes nothing */
+	ck_assert_str_eq(getenv("NOTIFY_SOCKET"), value);
 }
 END_TEST
 
-/* WATCHDOG_USEC is for us only when WATCHDOG_PID is unset or ours. */
+/* A context started in foreground mode under the fake systemd f, in this
+ * process: what the messages are sent through. */
+static struct daemonize *
+started(const struct fake *f)
+{
+	struct daemonize *d;
+
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f->name, 1), 0);
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	ck_assert_msg(daemonize_start(d) == 0, "start: %s", daemonize_error(d));
+	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
+	return d;
+}
+
+/* WATCHDOG_USEC is for us only when WATCHDOG_PID is unset or ours, and
+ * is reported as systemd gave it. */
 START_TEST(test_watchdog)
 {
 	struct daemonize *d;
+	struct dz_notify n;
+	struct dz_err e;
 	struct fake f;
 
 	tu_clean_slate();
 	f = fake_path();
 
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_PID", tu_pidstr(getpid()), 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 1000000);
+	d = started(&f);
+	ck_assert_uint_eq(daemonize_watchdog_usec(d), 2000000);
 	ck_assert_ptr_null(getenv("WATCHDOG_PID"));
-	ck_assert_int_eq(daemonize_watchdog(d), 0);
+	ck_assert_ptr_null(getenv("WATCHDOG_USEC"));
+	ck_assert_int_eq(daemonize_notify(d, "WATCHDOG=1"), 0);
 	expect_msg(&f, "WATCHDOG=1");
+	ck_assert_int_eq(daemonize_stop(d), 0);
+	expect_msg(&f, "STOPPING=1");
 	daemonize_free(d);
+	/* after the context, nothing */
+	ck_assert_uint_eq(daemonize_watchdog_usec(NULL), 0);
 
 	/* someone else's watchdog: ignored, but still removed */
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2000000", 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_PID", tu_pidstr(getpid() + 1), 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
-	ck_assert_int_eq(daemonize_watchdog(d), 0);
-	expect_nothing(&f);
+	dz_notify_init(&n);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_uint_eq(n.watchdog_usec, 0);
 	ck_assert_ptr_null(getenv("WATCHDOG_PID"));
 	ck_assert_ptr_null(getenv("WATCHDOG_USEC"));
-	daemonize_free(d);
+	dz_notify_close(&n);
 
 	/* no watchdog at all */
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
-	ck_assert_uint_eq(daemonize_watchdog_interval(d), 0);
-	ck_assert_int_eq(daemonize_watchdog(d), 0);
-	expect_nothing(&f);
-	daemonize_free(d);
+	dz_notify_init(&n);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert_uint_eq(n.watchdog_usec, 0);
+	dz_notify_close(&n);
+
+	/* the largest value passes through whole */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "18446744073709551615", 1),
+	    0);
+	dz_notify_init(&n);
+	ck_assert_int_eq(dz_notify_open(&n, &e), 0);
+	ck_assert(n.watchdog_usec == ~(uint64_t)0);
+	dz_notify_close(&n);
 
 	/* garbage is an error, and nothing is left open */
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
 	ck_assert_int_eq(setenv("WATCHDOG_USEC", "2s", 1), 0);
-	d = daemonize_new("nt");
+	dz_notify_init(&n);
 	errno = 0;
-	ck_assert_int_eq(dz_notify_open(d), -1);
+	ck_assert_int_eq(dz_notify_open(&n, &e), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
+	ck_assert_ptr_nonnull(strstr(e.text,
 	    "notify: WATCHDOG_USEC=2s: not a number"));
-	ck_assert_int_eq(d->notify.fd, -1);
-	daemonize_free(d);
+	ck_assert_int_eq(n.fd, -1);
+	expect_nothing(&f);
 
 	/* NULL */
 	errno = 0;
-	ck_assert_uint_eq(daemonize_watchdog_interval(NULL), 0);
-	ck_assert_int_eq(errno, EINVAL);
-	errno = 0;
-	ck_assert_int_eq(daemonize_watchdog(NULL), -1);
+	ck_assert_uint_eq(daemonize_watchdog_usec(NULL), 0);
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
+
+/* A refused daemonize_notify: -1, errno, the text, and nothing sent. */
+static void
+notify_refused(struct daemonize *d, const struct fake *f, const char *msg,
+    int want, const char *frag)
+{
+	errno = 0;
+	ck_assert_int_eq(daemonize_notify(d, "%s", msg), -1);
+	ck_assert_int_eq(errno, want);
+	tu_assert_text(d, frag);
+	expect_nothing(f);
+}
 
 START_TEST(test_messages)
 {
 	struct daemonize *d;
 	unsigned long long before, after, usec;
 	struct fake f;
-	char *got, *end;
+	char *got, *end, *big;
 
 	tu_clean_slate();
 	f = fake_abstract();
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(dz_notify_open(d), 0);
+	d = started(&f);
 
-	ck_assert_int_eq(daemonize_status(d, "serving %d clients", 3), 0);
+	ck_assert_int_eq(daemonize_notify_status(d, "serving %d clients", 3),
+	    0);
 	expect_msg(&f, "STATUS=serving 3 clients");
-	/* a newline cannot smuggle in another key */
-	ck_assert_int_eq(daemonize_status(d, "%s", "x\nREADY=1"), 0);
-	expect_msg(&f, "STATUS=x READY=1");
+	/* a newline cannot smuggle in another key: folded into a space */
+	ck_assert_int_eq(daemonize_notify_status(d, "%s", "x\nREADY=1\n"), 0);
+	expect_msg(&f, "STATUS=x READY=1 ");
 
 	before = monotonic_usec();
-	ck_assert_int_eq(daemonize_reloading(d), 0);
+	ck_assert_int_eq(daemonize_notify_reloading(d), 0);
 	after = monotonic_usec();
 	got = fake_recv(&f, TIMEOUT);
 	ck_assert_ptr_nonnull(got);
@@ -513,51 +568,112 @@ START_TEST(test_messages)
 	ck_assert_int_eq(*end, '\0');
 	ck_assert(usec >= before && usec <= after);
 
-	ck_assert(!d->stopping_sent);
-	ck_assert_int_eq(daemonize_stopping(d), 0);
-	ck_assert(d->stopping_sent);
-	expect_msg(&f, "STOPPING=1");
+	/* generic fields, one datagram each call */
+	ck_assert_int_eq(daemonize_notify(d, "EXTEND_TIMEOUT_USEC=%d",
+	    5000000), 0);
+	expect_msg(&f, "EXTEND_TIMEOUT_USEC=5000000");
+	ck_assert_int_eq(daemonize_notify(d, "STATUS=a\nERRNO=0\nX_9=="), 0);
+	expect_msg(&f, "STATUS=a\nERRNO=0\nX_9==");
+	ck_assert_int_eq(daemonize_notify(d, "WATCHDOG=1"), 0);
+	expect_msg(&f, "WATCHDOG=1");
+
+	/* and what it refuses */
+	notify_refused(d, &f, "READY=1", EINVAL,
+	    "notify: READY=1: call daemonize_ready instead");
+	notify_refused(d, &f, "STATUS=x\nREADY=1", EINVAL,
+	    "READY=1: call daemonize_ready instead");
+	notify_refused(d, &f, "status=lower", EINVAL, "notify: \"status="
+	    "lower\": expected KEY=VALUE lines, keys of A-Z, 0-9 and _");
+	notify_refused(d, &f, "", EINVAL, "expected KEY=VALUE lines");
+	notify_refused(d, &f, "=1", EINVAL, "expected KEY=VALUE lines");
+	notify_refused(d, &f, "NOVALUE", EINVAL, "expected KEY=VALUE lines");
+	notify_refused(d, &f, "A=1\nbad", EINVAL, "expected KEY=VALUE lines");
+	notify_refused(d, &f, "KEY =1", EINVAL, "expected KEY=VALUE lines");
+	big = malloc(5000);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 4999);
+	memcpy(big, "STATUS=", 7);
+	big[4999] = '\0';
+	notify_refused(d, &f, big, EMSGSIZE, "notify: message longer than "
+	    "4095 bytes");
+	free(big);
+	errno = 0;
+	ck_assert_int_eq(daemonize_notify(d, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tu_assert_text(d, "notify: no format");
+	errno = 0;
+	ck_assert_int_eq(daemonize_notify_status(d, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
 	expect_nothing(&f);
 
-	/* the peer went away: a clear error */
+	/* the peer went away: a clear error; stop still succeeds */
 	close(f.fd);
 	errno = 0;
-	ck_assert_int_eq(daemonize_status(d, "gone"), -1);
+	ck_assert_int_eq(daemonize_notify_status(d, "gone"), -1);
 	ck_assert_int_eq(errno, ECONNREFUSED);
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d), tu_fmt(
-	    "notify: %s: cannot send", f.name)));
+	tu_assert_text(d, tu_fmt("notify: %s: cannot send", f.name));
+	ck_assert_int_eq(daemonize_stop(d), 0);
 	daemonize_free(d);
 
 	errno = 0;
-	ck_assert_int_eq(daemonize_status(NULL, "x"), -1);
+	ck_assert_int_eq(daemonize_notify_status(NULL, "x"), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_int_eq(daemonize_reloading(NULL), -1);
+	ck_assert_int_eq(daemonize_notify_reloading(NULL), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_int_eq(daemonize_stopping(NULL), -1);
+	ck_assert_int_eq(daemonize_notify(NULL, "STOPPING=1"), -1);
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
 
-/* Through daemonize_start in debug mode, in this process: the order a
- * Type=notify-reload service needs. */
+/* Before start returned 0, nothing speaks for the service, even with a
+ * socket: the lock opened it, but the process is not the daemon yet. */
+START_TEST(test_messages_before_start)
+{
+	struct daemonize *d;
+	struct fake f;
+
+	tu_clean_slate();
+	f = fake_path();
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_lock(d), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_notify_status(d, "early"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tu_assert_text(d, "notify: daemonize_start has not returned 0 in this "
+	    "process");
+	errno = 0;
+	ck_assert_int_eq(daemonize_notify(d, "STATUS=early"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(daemonize_ready(d), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	expect_nothing(&f);
+	/* a lock given up sends nothing either */
+	ck_assert_int_eq(daemonize_stop(d), 0);
+	daemonize_free(d);
+	expect_nothing(&f);
+}
+END_TEST
+
+/* Through daemonize_start in foreground mode, in this process: the order
+ * a Type=notify-reload service needs. */
 START_TEST(test_sequence)
 {
 	struct daemonize *d;
 	struct fake f;
 	char *got;
+	int low;
 
 	tu_clean_slate();
 	f = fake_path();
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
-	ck_assert_int_eq(daemonize_start(d), 0);
-	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
+	d = started(&f);
 	ck_assert_int_eq(daemonize_ready(d), 0);
 	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)getpid()));
-	ck_assert_int_eq(daemonize_reloading(d), 0);
+	ck_assert_int_eq(daemonize_notify_reloading(d), 0);
 	got = fake_recv(&f, TIMEOUT);
 	ck_assert_ptr_nonnull(got);
 	ck_assert_int_eq(strncmp(got, "RELOADING=1\nMONOTONIC_USEC=", 27), 0);
@@ -565,9 +681,7 @@ START_TEST(test_sequence)
 	expect_msg(&f, "READY=1");
 	ck_assert_int_eq(daemonize_fail(d, EADDRINUSE, "cannot bind %d", 80),
 	    0);
-	got = fake_recv(&f, TIMEOUT);
-	ck_assert_ptr_nonnull(got);
-	ck_assert_str_eq(got, tu_fmt("ERRNO=%d\nSTATUS=cannot bind 80: %s",
+	expect_msg(&f, tu_fmt("ERRNO=%d\nSTATUS=cannot bind 80: %s",
 	    EADDRINUSE, strerror(EADDRINUSE)));
 	ck_assert_int_eq(daemonize_stop(d), 0);
 	expect_msg(&f, "STOPPING=1");
@@ -576,32 +690,104 @@ START_TEST(test_sequence)
 	daemonize_free(d);
 	expect_nothing(&f);
 
-	/* the caller's own STOPPING=1 is not repeated by stop */
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
-	ck_assert_int_eq(daemonize_start(d), 0);
-	ck_assert_int_eq(daemonize_stopping(d), 0);
+	/* STOPPING=1 once: the caller's own, then stop adds none */
+	d = started(&f);
+	ck_assert_int_eq(daemonize_notify(d, "STOPPING=1"), 0);
 	expect_msg(&f, "STOPPING=1");
+	ck_assert_int_eq(daemonize_stop(d), 0);
 	daemonize_free(d);
 	expect_nothing(&f);
 
-	/* a bad NOTIFY_SOCKET fails start, leaving it startable */
+	/* free alone says nothing to the supervisor (1.0): only stop
+	 * announces the end */
+	d = started(&f);
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)getpid()));
+	daemonize_free(d);
+	expect_nothing(&f);
+
+	/* a bad NOTIFY_SOCKET fails start, leaving nothing open and the
+	 * context startable */
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", "relative", 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	low = lowest_free_fd();
 	errno = 0;
 	ck_assert_int_eq(daemonize_start(d), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
-	    "notify: NOTIFY_SOCKET=relative: expected"));
+	tu_assert_text(d, "notify: NOTIFY_SOCKET=relative: expected");
+	ck_assert_int_eq(lowest_free_fd(), low);
+	ck_assert_int_eq(daemonize_set_timeout(d, 1000), 0);
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	ck_assert_int_eq(daemonize_start(d), 0);
+	ck_assert_int_eq(daemonize_ready(d), 0);
+	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)getpid()));
 	daemonize_free(d);
 }
 END_TEST
 
+/* A start that fails after the socket was connected tells the supervisor
+ * why: ERRNO= and STATUS= (the error text, on one line), then nothing
+ * is left: no socket, no pidfile, no lock. */
+START_TEST(test_failed_start)
+{
+	struct daemonize *d;
+	struct fake f;
+	char *dir, *pidfile, *missing, *got;
+	int low, err;
+
+	tu_clean_slate();
+	f = fake_path();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/nt.pid", dir);
+	missing = tu_fmt("%s/missing", dir);
+
+	/* a chroot that does not exist */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_int_eq(daemonize_set_chroot(d, missing), 0);
+	low = lowest_free_fd();
+	errno = 0;
+	ck_assert_int_eq(daemonize_start(d), -1);
+	err = errno;
+	ck_assert_int_ne(err, 0);
+	tu_assert_text(d, missing);
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_msg(got != NULL, "no ERRNO/STATUS datagram");
+	ck_assert_str_eq(got, tu_fmt("ERRNO=%d\nSTATUS=%s", err,
+	    daemonize_error(d)));
+	expect_nothing(&f);
+	ck_assert_int_eq(lowest_free_fd(), low);
+	ck_assert(!tu_exists(pidfile));
+	daemonize_free(d);
+
+	/* a user that does not exist, through the lock alone */
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
+	d = tu_ctx("nt");
+	ck_assert_int_eq(daemonize_set_pidfile(d, pidfile), 0);
+	ck_assert_int_eq(daemonize_set_user(d, "no-such-user-dz", NULL), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_lock(d), -1);
+	err = errno;
+	ck_assert_int_ne(err, 0);
+	tu_assert_text(d, "no-such-user-dz");
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_msg(got != NULL, "no ERRNO/STATUS datagram");
+	ck_assert_str_eq(got, tu_fmt("ERRNO=%d\nSTATUS=%s", err,
+	    daemonize_error(d)));
+	ck_assert_int_eq(lowest_free_fd(), low);
+	ck_assert(!tu_exists(pidfile));
+	daemonize_free(d);
+	expect_nothing(&f);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* A worker forked from the daemon inherits the context and the socket:
- * it must not speak for the service (no READY, no STOPPING when it frees
- * its copy).  And a message cannot inject fields. */
+ * it must not speak for the service (no READY, no STATUS, and freeing
+ * its copy sends nothing).  And a message cannot inject fields. */
 START_TEST(test_worker_and_injection)
 {
 	struct daemonize *d;
@@ -611,22 +797,21 @@ START_TEST(test_worker_and_injection)
 
 	tu_clean_slate();
 	f = fake_path();
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", f.name, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
-	ck_assert_int_eq(daemonize_start(d), 0);
+	d = started(&f);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		int ok = daemonize_ready(d) == -1 && errno == EPERM &&
 		    strstr(daemonize_error(d), "ready: not the process") !=
-		    NULL && daemonize_status(d, "x") == -1 && errno == EPERM;
+		    NULL && daemonize_notify_status(d, "x") == -1 &&
+		    errno == EPERM && daemonize_notify(d, "STOPPING=1") ==
+		    -1 && errno == EPERM;
 
 		daemonize_free(d);
 		_exit(ok ? 0 : 1);
 	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = tu_child_status(pid, TIMEOUT);
+	ck_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	expect_nothing(&f);
 	/* Newlines in a failure message stay inside STATUS=. */
 	ck_assert_int_eq(daemonize_fail(d, EINVAL, "bad line\nREADY=1\n"
@@ -638,9 +823,9 @@ START_TEST(test_worker_and_injection)
 	    daemonize_error(d)), 0);
 	ck_assert_str_eq(daemonize_error(d), tu_fmt("setup failed: bad line\n"
 	    "READY=1\nMAINPID=1: %s: %s", strerror(EINVAL), strerror(EIO)));
-	(void)fake_recv(&f, TIMEOUT);
+	ck_assert_ptr_nonnull(fake_recv(&f, TIMEOUT));
 	daemonize_free(d);
-	expect_msg(&f, "STOPPING=1");
+	expect_nothing(&f);
 }
 END_TEST
 
@@ -650,22 +835,22 @@ START_TEST(test_notify_fd)
 {
 	struct daemonize *d;
 	char buf[8];
-	int p[2];
+	int p[2], q[2];
 
 	tu_clean_slate();
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(NULL, 5), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
-	d = daemonize_new("nt");
+	d = tu_ctx("nt");
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_ge(p[0], 3);
+	ck_assert_int_eq(pipe(q), 0);
 	/* a closed fd */
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(d, 999), -1);
 	ck_assert_int_eq(errno, EBADF);
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
-	    "notify: notification fd 999"));
+	tu_assert_text(d, "notify: notification fd 999");
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(d, -5), -1);
 	ck_assert_int_eq(errno, EBADF);
@@ -673,21 +858,42 @@ START_TEST(test_notify_fd)
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(d, 1), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_nonnull(strstr(daemonize_error(d),
-	    "notify: notification fd 1 is standard"));
-	ck_assert_int_eq(d->notify_fd, -1);
+	tu_assert_text(d, "notify: notification fd 1 is standard");
+	/* a kept fd is the caller's: never the notification fd, nor the
+	 * other way round */
+	ck_assert_int_eq(daemonize_keep_fd(d, q[1]), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, q[1]), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tu_assert_text(d, tu_fmt("notify: notification fd %d is also kept "
+	    "with daemonize_keep_fd", q[1]));
 	/* set, cleared, set */
 	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), 0);
 	ck_assert_int_eq(daemonize_set_notify_fd(d, -1), 0);
-	ck_assert_int_eq(d->notify_fd, -1);
+	ck_assert_int_eq(daemonize_keep_fd(d, p[0]), 0);
 	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), 0);
 	ck_assert(fd_cloexec(p[1]));
+	errno = 0;
+	ck_assert_int_eq(daemonize_keep_fd(d, p[1]), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tu_assert_text(d, tu_fmt("keep_fd: fd %d is the notification fd",
+	    p[1]));
 
-	ck_assert_int_eq(daemonize_set_flags(d, DAEMONIZE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_set_mode(d, DAEMONIZE_MODE_FOREGROUND), 0);
+	ck_assert_int_eq(daemonize_lock(d), 0);
+	errno = 0;
+	ck_assert_int_eq(daemonize_set_notify_fd(d, -1), -1);
+	ck_assert_int_eq(errno, EBUSY);
+	tu_assert_text(d, "configuration cannot change after daemonize_lock");
 	ck_assert_int_eq(daemonize_start(d), 0);
 	errno = 0;
 	ck_assert_int_eq(daemonize_set_notify_fd(d, p[1]), -1);
 	ck_assert_int_eq(errno, EBUSY);
+	/* nothing before ready */
+	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	errno = 0;
+	ck_assert_int_eq(read(p[0], buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
 	/* one newline, then the end */
 	ck_assert_int_eq(daemonize_ready(d), 0);
 	ck_assert_int_eq(fcntl(p[1], F_GETFD), -1);
@@ -695,6 +901,8 @@ START_TEST(test_notify_fd)
 	ck_assert_int_eq(buf[0], '\n');
 	ck_assert_int_eq(read(p[0], buf, sizeof(buf)), 0);
 	ck_assert_int_eq(daemonize_ready(d), 0);
+	/* the kept one is still the caller's */
+	ck_assert_int_ne(fcntl(q[1], F_GETFD), -1);
 	daemonize_free(d);
 }
 END_TEST
@@ -753,7 +961,8 @@ struct listen_result {
 	int fds[3];
 	char names[3][32];
 	char error[DZ_ERRLEN];
-	bool env_left;
+	bool env_left;		/* LISTEN_PID, _FDS or _FDNAMES set */
+	bool pidfdid_left;	/* LISTEN_PIDFDID still set */
 };
 
 static struct listen_result
@@ -775,8 +984,10 @@ run_listen(int nplace, const char *pid, const char *count,
 		ck_assert_int_eq(setenv("LISTEN_FDS", count, 1), 0);
 	if (names != NULL)
 		ck_assert_int_eq(setenv("LISTEN_FDNAMES", names, 1), 0);
-	d = daemonize_new("nt");
-	ck_assert_ptr_nonnull(d);
+	/* systemd 254+ passes the pidfd id of the process it started with
+	 * the others: it belongs to the same hand-over */
+	ck_assert_int_eq(setenv("LISTEN_PIDFDID", "4242", 1), 0);
+	d = tu_ctx("nt");
 
 	save_fds(&saved);
 	place_sockets(nplace);
@@ -801,6 +1012,7 @@ run_listen(int nplace, const char *pid, const char *count,
 	snprintf(res.error, sizeof(res.error), "%s", daemonize_error(d));
 	res.env_left = getenv("LISTEN_PID") != NULL ||
 	    getenv("LISTEN_FDS") != NULL || getenv("LISTEN_FDNAMES") != NULL;
+	res.pidfdid_left = getenv("LISTEN_PIDFDID") != NULL;
 	daemonize_free(d);
 	restore_fds(&saved);
 	return res;
@@ -816,6 +1028,7 @@ START_TEST(test_listen_one)
 	ck_assert_str_eq(r.names[0], "echo");
 	ck_assert(r.cloexec[0]);
 	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
 }
 END_TEST
 
@@ -823,33 +1036,73 @@ START_TEST(test_listen_names)
 {
 	struct listen_result r;
 
-	/* short list and empty fields: systemd's "unknown" for missing */
-	r = run_listen(3, tu_pidstr(getpid()), "3", "a:");
+	/* one name per fd; empty fields are names too */
+	r = run_listen(3, tu_pidstr(getpid()), "3", "a::c");
 	ck_assert_int_eq(r.r, 3);
 	ck_assert_int_eq(r.fds[2], 5);
 	ck_assert_str_eq(r.names[0], "a");
 	ck_assert_str_eq(r.names[1], "");
-	ck_assert_str_eq(r.names[2], "unknown");
+	ck_assert_str_eq(r.names[2], "c");
 	ck_assert(r.cloexec[0] && r.cloexec[1] && r.cloexec[2]);
 	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
+	r = run_listen(2, tu_pidstr(getpid()), "2", "web:");
+	ck_assert_int_eq(r.r, 2);
+	ck_assert_str_eq(r.names[0], "web");
+	ck_assert_str_eq(r.names[1], "");
 
+	/* absent: every one "unknown", as sd_listen_fds_with_names */
 	r = run_listen(2, tu_pidstr(getpid()), "2", NULL);
 	ck_assert_int_eq(r.r, 2);
 	ck_assert_str_eq(r.names[0], "unknown");
 	ck_assert_str_eq(r.names[1], "unknown");
+	ck_assert(!r.pidfdid_left);
 
-	/* extra names are ignored */
-	r = run_listen(1, tu_pidstr(getpid()), "1", "web:admin");
-	ck_assert_int_eq(r.r, 1);
-	ck_assert_str_eq(r.names[0], "web");
-
-	/* zero and unset counts */
+	/* zero and unset counts: none, names or not */
 	r = run_listen(0, tu_pidstr(getpid()), "0", NULL);
+	ck_assert_int_eq(r.r, 0);
+	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
+	r = run_listen(1, tu_pidstr(getpid()), "0", "x:y");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
 	r = run_listen(0, tu_pidstr(getpid()), NULL, "x");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
+}
+END_TEST
+
+/* LISTEN_FDNAMES naming another number of descriptors than LISTEN_FDS is
+ * refused (systemd refuses it too): guessing which name is which fd
+ * would be worse.  Nothing is taken over, the environment stays. */
+START_TEST(test_listen_names_count)
+{
+	static const struct {
+		int nplace;
+		const char *count, *names;
+		unsigned long nnames;
+	} bad[] = {
+		{ 3, "3", "a:", 2 },
+		{ 3, "3", "a", 1 },
+		{ 1, "1", "web:admin", 2 },
+		{ 2, "2", "", 1 },
+		{ 1, "1", "::", 3 },
+	};
+	struct listen_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = run_listen(bad[i].nplace, tu_pidstr(getpid()),
+		    bad[i].count, bad[i].names);
+		ck_assert_msg(r.r == -1, "%s for %s: %d", bad[i].names,
+		    bad[i].count, r.r);
+		ck_assert_int_eq(r.err, EINVAL);
+		ck_assert_ptr_nonnull(strstr(r.error, tu_fmt("listen: "
+		    "LISTEN_FDNAMES has %lu names for LISTEN_FDS=%s: %s",
+		    bad[i].nnames, bad[i].count, strerror(EINVAL))));
+		ck_assert(r.env_left);
+	}
 }
 END_TEST
 
@@ -864,14 +1117,17 @@ START_TEST(test_listen_wrong_pid)
 	r = run_listen(1, tu_pidstr(getpid() + 1), "1", "echo");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
 	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
 		r = run_listen(1, pids[i], "1", "echo");
 		ck_assert_int_eq(r.r, 0);
 		ck_assert(!r.env_left);
+		ck_assert(!r.pidfdid_left);
 	}
 	r = run_listen(1, NULL, "1", "echo");
 	ck_assert_int_eq(r.r, 0);
 	ck_assert(!r.env_left);
+	ck_assert(!r.pidfdid_left);
 }
 END_TEST
 
@@ -944,9 +1200,9 @@ supervised_run(struct fake f)
 	{
 		char *argv[] = { helper, "-p", pidfile, "-R", report, "-E",
 		    envfile, NULL };
-		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", f.name),
+		char **env = tu_clean_envv(tu_fmt("NOTIFY_SOCKET=%s", f.name),
 		    "WATCHDOG_USEC=30000000", "LISTEN_PID=1", "LISTEN_FDS=1",
-		    "LISTEN_FDNAMES=x", NULL };
+		    "LISTEN_FDNAMES=x", "LISTEN_PIDFDID=77", NULL);
 
 		pid = tu_spawn(argv, env, out);
 	}
@@ -964,7 +1220,7 @@ supervised_run(struct fake f)
 	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
 	ck_assert_str_eq(tu_report_get(report, "pid"), tu_pidstr(pid));
 	ck_assert_str_eq(tu_report_get(report, "mode"),
-	    tu_fmt("%d", DAEMONIZE_MODE_SUPERVISED));
+	    tu_fmt("%d", DAEMONIZE_MODE_FOREGROUND));
 	ck_assert_str_eq(tu_report_get(report, "supervisor"), "systemd");
 	ck_assert_str_eq(tu_report_get(report, "marker"), "NOTIFY_SOCKET");
 	ck_assert_int_eq(tu_pidfile_pid(pidfile), pid);
@@ -980,13 +1236,13 @@ supervised_run(struct fake f)
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	expect_msg(&f, "STOPPING=1");
-	ck_assert_int_eq(tu_wait_gone(pid, TIMEOUT), 0);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
+	status = tu_child_status(pid, TIMEOUT);
+	ck_assert(status != -1 && WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* STOPPING=1 once, and nothing at free */
 	expect_nothing(&f);
-	ck_assert_int_eq(access(pidfile, F_OK), -1);
-	ck_assert_int_eq(tu_count_procs(helper), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, TIMEOUT), 0);
 }
 
 START_TEST(test_e2e_path)
@@ -1020,9 +1276,11 @@ START_TEST(test_e2e_detach)
 	{
 		char *argv[] = { helper, "-d", "-p", pidfile, "-R", report,
 		    NULL };
-		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", f.name), NULL };
+		char **env = tu_clean_envv(tu_fmt("NOTIFY_SOCKET=%s", f.name),
+		    NULL);
 
-		status = tu_run_env(argv, env, out, sizeof(out), 10000);
+		status = tu_run_env(argv, env, out, sizeof(out),
+		    tu_ms(10000));
 	}
 	ck_assert_msg(status != -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0, "helper: %d: %s", status, out);
@@ -1030,13 +1288,17 @@ START_TEST(test_e2e_detach)
 	ck_assert_int_gt(pid, 1);
 	expect_msg(&f, tu_fmt("READY=1\nMAINPID=%ld", (long)pid));
 	ck_assert_int_eq(tu_wait_report(report, TIMEOUT), 0);
-	ck_assert_str_eq(tu_report_get(report, "supervisor"), "forced");
+	/* the supervisor is really there: named, not "forced" */
+	ck_assert_str_eq(tu_report_get(report, "supervisor"), "systemd");
+	ck_assert_str_eq(tu_report_get(report, "marker"), "NOTIFY_SOCKET");
 	ck_assert_str_eq(tu_report_get(report, "mode"),
 	    tu_fmt("%d", DAEMONIZE_MODE_BACKGROUND));
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	expect_msg(&f, "STOPPING=1");
 	ck_assert_int_eq(tu_wait_gone(pid, TIMEOUT), 0);
-	ck_assert_int_eq(tu_count_procs(helper), 0);
+	ck_assert_int_eq(tu_wait_no_procs(helper, TIMEOUT), 0);
+	expect_nothing(&f);
+	ck_assert(!tu_exists(pidfile));
 }
 END_TEST
 
@@ -1056,9 +1318,11 @@ START_TEST(test_e2e_bad_socket)
 	prefix = tu_fmt("helper: notify: NOTIFY_SOCKET=%.40s", value);
 	{
 		char *argv[] = { helper, "-p", pidfile, NULL };
-		char *env[] = { tu_fmt("NOTIFY_SOCKET=%s", value), NULL };
+		char **env = tu_clean_envv(tu_fmt("NOTIFY_SOCKET=%s", value),
+		    NULL);
 
-		status = tu_run_env(argv, env, out, sizeof(out), 10000);
+		status = tu_run_env(argv, env, out, sizeof(out),
+		    tu_ms(10000));
 	}
 	ck_assert(status != -1 && WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 1);
@@ -1066,8 +1330,97 @@ START_TEST(test_e2e_bad_socket)
 	    out);
 	ck_assert_ptr_nonnull(strstr(out, b->why));
 	ck_assert_ptr_nonnull(strstr(out, tu_strerror(b->err)));
-	ck_assert_int_eq(access(pidfile, F_OK), -1);
-	ck_assert_int_eq(tu_count_procs(helper), 0);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, TIMEOUT), 0);
+}
+END_TEST
+
+/* A supervised start that fails (in the original process, as the lock
+ * checks the chroot and the user) sends ERRNO= and STATUS= to the fake
+ * systemd, STATUS= being exactly what the helper printed; nothing else
+ * is sent (no READY=1), and nothing is left. */
+static const char *const failing_starts[][2] = {
+	{ "-r", "DIR/missing" },
+	{ "-u", "no-such-user-dz" },
+};
+
+START_TEST(test_e2e_failed_start)
+{
+	char *dir, *pidfile, *helper, *value, *got, *text, *nl;
+	char out[4096];
+	struct fake f;
+	long errnum;
+	int status;
+
+	tu_clean_slate();
+	f = _i % 2 == 0 ? fake_path() : fake_abstract();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	helper = tu_private_helper(dir);
+	value = strncmp(failing_starts[_i][1], "DIR", 3) == 0 ?
+	    tu_fmt("%s%s", dir, failing_starts[_i][1] + 3) :
+	    tu_fmt("%s", failing_starts[_i][1]);
+	{
+		char *argv[] = { helper, "-f", "-p", pidfile,
+		    (char *)failing_starts[_i][0], value, NULL };
+		char **env = tu_clean_envv(tu_fmt("NOTIFY_SOCKET=%s", f.name),
+		    NULL);
+
+		status = tu_run_env(argv, env, out, sizeof(out),
+		    tu_ms(10000));
+	}
+	ck_assert_msg(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 1, "status %d: %s", status, out);
+	ck_assert_msg(strncmp(out, "helper: ", 8) == 0, "output: %s", out);
+	text = out + 8;
+	if ((nl = strchr(text, '\n')) != NULL)
+		*nl = '\0';
+	ck_assert_ptr_nonnull(strstr(text, value));
+	got = fake_recv(&f, TIMEOUT);
+	ck_assert_msg(got != NULL, "no datagram after a failed start: %s",
+	    text);
+	ck_assert_msg(strncmp(got, "ERRNO=", 6) == 0, "got \"%s\"", got);
+	errnum = strtol(got + 6, &nl, 10);
+	ck_assert_int_gt(errnum, 0);
+	ck_assert_str_eq(nl, tu_fmt("\nSTATUS=%s", text));
+	/* the text ends with the errno's own words */
+	ck_assert_msg(strstr(text, tu_strerror((int)errnum)) != NULL,
+	    "ERRNO=%ld but \"%s\"", errnum, text);
+	expect_nothing(&f);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, TIMEOUT), 0);
+}
+END_TEST
+
+/* A failure reported by the daemon itself (daemonize_fail) reaches the
+ * supervisor the same way. */
+START_TEST(test_e2e_daemon_fail)
+{
+	char *dir, *pidfile, *helper;
+	char out[4096];
+	struct fake f;
+	int status;
+
+	tu_clean_slate();
+	f = fake_path();
+	dir = tu_tmpdir();
+	pidfile = tu_fmt("%s/h.pid", dir);
+	helper = tu_private_helper(dir);
+	{
+		char *argv[] = { helper, "-p", pidfile, "-a", "fail", NULL };
+		char **env = tu_clean_envv(tu_fmt("NOTIFY_SOCKET=%s", f.name),
+		    NULL);
+
+		status = tu_run_env(argv, env, out, sizeof(out),
+		    tu_ms(10000));
+	}
+	ck_assert_msg(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 1, "status %d: %s", status, out);
+	expect_msg(&f, tu_fmt("ERRNO=%d\nSTATUS=cannot bind port 80: %s",
+	    EADDRINUSE, tu_strerror(EADDRINUSE)));
+	expect_nothing(&f);
+	ck_assert(!tu_exists(pidfile));
+	ck_assert_int_eq(tu_wait_no_procs(helper, TIMEOUT), 0);
 }
 END_TEST
 
@@ -1235,11 +1588,13 @@ notify_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("parse");
+	tcase_set_timeout(tc, 60 * (tu_ms(1000) / 1000));
 	tcase_add_test(tc, test_parse_uint);
 	tcase_add_test(tc, test_parse_address);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("notify");
+	tcase_set_timeout(tc, 60 * (tu_ms(1000) / 1000));
 	tcase_add_test(tc, test_open_path);
 	tcase_add_test(tc, test_open_abstract);
 	tcase_add_test(tc, test_open_low_fds);
@@ -1248,26 +1603,33 @@ notify_suite(void)
 	    (int)(sizeof(bad_sockets) / sizeof(bad_sockets[0])));
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_messages);
+	tcase_add_test(tc, test_messages_before_start);
 	tcase_add_test(tc, test_sequence);
+	tcase_add_test(tc, test_failed_start);
 	tcase_add_test(tc, test_worker_and_injection);
 	tcase_add_test(tc, test_notify_fd);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("listen");
+	tcase_set_timeout(tc, 60 * (tu_ms(1000) / 1000));
 	tcase_add_test(tc, test_listen_one);
 	tcase_add_test(tc, test_listen_names);
+	tcase_add_test(tc, test_listen_names_count);
 	tcase_add_test(tc, test_listen_wrong_pid);
 	tcase_add_test(tc, test_listen_bad);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("end to end");
+	tcase_set_timeout(tc, 60 * (tu_ms(1000) / 1000));
 	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_e2e_path);
 	tcase_add_test(tc, test_e2e_abstract);
 	tcase_add_test(tc, test_e2e_detach);
 	tcase_add_loop_test(tc, test_e2e_bad_socket, 0,
 	    (int)(sizeof(bad_sockets) / sizeof(bad_sockets[0])));
+	tcase_add_loop_test(tc, test_e2e_failed_start, 0,
+	    (int)(sizeof(failing_starts) / sizeof(failing_starts[0])));
+	tcase_add_test(tc, test_e2e_daemon_fail);
 	tcase_add_test(tc, test_e2e_activation);
 	tcase_add_test(tc, test_e2e_activation_detach);
 	suite_add_tcase(s, tc);

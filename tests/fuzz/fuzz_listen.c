@@ -12,20 +12,26 @@
  * libFuzzer's own: the parser only fcntl()s them).
  *
  * Input: byte 0 bit 0 set means LISTEN_PID is our pid, otherwise the third
- * field is LISTEN_PID (unset when absent); the rest splits at NULs into
+ * field is LISTEN_PID (unset when absent); bit 1 sets LISTEN_PIDFDID (a
+ * number, as systemd passes it); the rest splits at NULs into
  * LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID; an absent field is unset.
  * Invariants: a LISTEN_PID that is not exactly our pid in strict decimal
- * means no descriptors and no error; otherwise the call succeeds exactly
- * when LISTEN_FDS is empty/unset or a strict count <= 4096 of open fds
- * from 3 up, and then it returns that many fds 3, 4, ..., each now
- * close-on-exec, named by the matching field of LISTEN_FDNAMES (empty
- * fields count) or "unknown" past its end; on success all three
- * variables are gone from the environment.
+ * means no descriptors and no error, and every LISTEN_ variable is gone;
+ * otherwise the call succeeds exactly when LISTEN_FDS is empty/unset or a
+ * strict count <= 4096 of open fds from 3 up and, for a count above 0,
+ * LISTEN_FDNAMES is unset or has exactly that many colon-separated
+ * fields (empty ones count; another number is EINVAL); then it returns
+ * that many fds 3, 4, ..., each now close-on-exec, named by the matching
+ * field or "unknown" when LISTEN_FDNAMES is unset, and LISTEN_PID,
+ * LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PIDFDID are gone from the
+ * environment.  A failure returns -1 with no descriptors and leaves the
+ * environment as it was.
  */
-#include "internal.h"
+#include "daemonize.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -102,8 +108,22 @@ count_of(const char *s)
 	return v;
 }
 
+/* Number of colon-separated fields of list (a reference counter written
+ * differently from the library's). */
+static long
+fields_of(const char *list)
+{
+	long n = 1;
+	const char *p;
+
+	for (p = list; (p = strchr(p, ':')) != NULL; p++)
+		n++;
+	return n;
+}
+
 /* Whether field i of the colon list equals name (a reference splitter
- * written differently from the library's: walk once, count colons). */
+ * written differently from the library's: walk once, count colons);
+ * without a list every name is "unknown". */
 static int
 field_is(const char *list, int i, const char *name)
 {
@@ -121,11 +141,18 @@ field_is(const char *list, int i, const char *name)
 				    memcmp(name, start, len) == 0;
 			}
 			if (*list == '\0')
-				return strcmp(name, "unknown") == 0;
+				return 0;	/* fewer fields: refused */
 			k++;
 			start = list + 1;
 		}
 	}
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 int
@@ -152,6 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set_or_unset("LISTEN_PID", pidv);
 	set_or_unset("LISTEN_FDS", fdsv);
 	set_or_unset("LISTEN_FDNAMES", namesv);
+	set_or_unset("LISTEN_PIDFDID", (data[0] & 2) ? "4242" : NULL);
 
 	want = count_of(fdsv);
 	open_ok = want >= 0;
@@ -163,16 +191,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = daemonize_listen_fds(d, &fds, &names);
 	if (!names_us(pidv)) {
 		FUZZ_CHECK(n == 0);
+		FUZZ_CHECK(getenv("LISTEN_PID") == NULL);
 		FUZZ_CHECK(getenv("LISTEN_FDS") == NULL);
-	} else if (!open_ok) {
+		FUZZ_CHECK(getenv("LISTEN_FDNAMES") == NULL);
+		FUZZ_CHECK(getenv("LISTEN_PIDFDID") == NULL);
+	} else if (!open_ok || (want > 0 && namesv != NULL &&
+	    fields_of(namesv) != want)) {
 		FUZZ_CHECK(n == -1);
-		if (want >= 0)
+		if (!open_ok && want >= 0)
 			FUZZ_CHECK(errno == EBADF);
-		else if (strspn(fdsv, "0123456789") == strlen(fdsv))
+		else if (!open_ok &&
+		    strspn(fdsv, "0123456789") == strlen(fdsv))
 			FUZZ_CHECK(errno == ERANGE);    /* digits, too many */
 		else
-			FUZZ_CHECK(errno == EINVAL);
+			FUZZ_CHECK(errno == EINVAL);    /* garbage, names */
 		FUZZ_CHECK(fds == NULL && names == NULL);
+		/* Nothing was taken over: the environment is as it was. */
+		FUZZ_CHECK(same(getenv("LISTEN_PID"), pidv));
+		FUZZ_CHECK(same(getenv("LISTEN_FDS"), fdsv));
+		FUZZ_CHECK(same(getenv("LISTEN_FDNAMES"), namesv));
 	} else {
 		FUZZ_CHECK(n == want);
 		FUZZ_CHECK(n == 0 || (fds != NULL && names != NULL));
@@ -186,6 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(getenv("LISTEN_PID") == NULL);
 		FUZZ_CHECK(getenv("LISTEN_FDS") == NULL);
 		FUZZ_CHECK(getenv("LISTEN_FDNAMES") == NULL);
+		FUZZ_CHECK(getenv("LISTEN_PIDFDID") == NULL);
 		/* Asking again gives the same answer, not a second parse. */
 		FUZZ_CHECK(daemonize_listen_fds(d, NULL, NULL) == n);
 	}

@@ -13,9 +13,10 @@
  * beyond the length is touched but zeroed; errors are ENAMETOOLONG,
  * EAFNOSUPPORT ("vsock...") or EINVAL.
  */
-#include "internal.h"
+#include "notify.h"
 
 #include <errno.h>
+#include <stddef.h>
 
 #include "fuzz.h"
 
