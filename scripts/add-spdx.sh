@@ -12,12 +12,13 @@
 #                                not merged into the first comment, so that
 #                                the header reads the same in every file)
 #   shell, make, m4, autoconf,   # SPDX-License-Identifier: ISC  (after a
-#   .pc.in, units, debian/ files # shebang and a coding line, if any)
+#   .pc.in, units, debian/       # shebang and a coding line, if any)
+#   files, NEWS, plain text
 #   mdoc/man pages               .\" SPDX-License-Identifier: ISC  at the
 #                                top; after the first line when that is a
-#                                ".so" link (man-db and dh_installman only
-#                                see a link in the first line) or a
-#                                preprocessor line ('\" t)
+#                                preprocessor line ('\" t) or ".so" (a
+#                                page that includes another; one-line .so
+#                                links are exempt, see tests/license.sh)
 #   Markdown                     <!-- SPDX-License-Identifier: ISC --> at the top
 #   XML, plist                   the same, after the <?xml ...?> declaration
 #
@@ -84,6 +85,10 @@ kind() {
 		*.lintian-overrides | *.cmake | Makefile | GNUmakefile | \
 		.gitignore | .gitattributes | .editorconfig | .clang-tidy | \
 		.clang-format | .mailmap)
+			k=hash ;;
+		# Plain text: a "#" line reads as a note and breaks nothing.
+		NEWS | AUTHORS | THANKS | ChangeLog | TODO | HACKING | \
+		CONTRIBUTING | *.txt)
 			k=hash ;;
 		esac
 	fi

@@ -64,7 +64,7 @@ else
 	# builds in build/, distcheck in _build/ and installs into _inst/).
 	how="find (no git checkout)"
 	(cd "$srcdir" && find . \( -name .git -o -name autom4te.cache \
-		-o -path './build' -o -path './build-*' -o -path './_build' \
+		-o \( -path './build*' ! -path ./build-aux \) -o -path './_build' \
 		-o -path './_inst' -o -name .libs -o -name .deps \) -prune \
 		-o -type f -print | sed 's|^\./||' | LC_ALL=C sort) >"$list"
 fi
@@ -96,6 +96,17 @@ exempt_reason() {
 	stamp-h1 | libtool | libdaemonize.pc | *.o | *.lo | *.la | *.a | \
 	*.so | *.so.* | *.log | *.trs | *.dirstamp | *.tar.gz | *.tar.xz)
 		echo "build product"; return ;;
+	esac
+	# A man page link is the one line ".so man3/page.3": no text of its
+	# own (dh_installman installs it as a symlink), and tests/man-lint.sh
+	# recognises a link page by its being exactly that one line.
+	case $1 in
+	*.[1-9])
+		if [ "$(wc -l <"$srcdir/$1")" -le 1 ] &&
+		    grep -q '^\.so ' "$srcdir/$1"; then
+			echo "man page link (one .so line)"
+			return
+		fi ;;
 	esac
 	if [ -L "$srcdir/$1" ]; then
 		echo "symbolic link"
