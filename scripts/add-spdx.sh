@@ -65,7 +65,7 @@ kind() {
 	debian/control | debian/copyright | debian/tests/control | \
 	debian/watch | debian/source/options | debian/source/lintian-overrides | \
 	debian/upstream/metadata | debian/gbp.conf | debian/*.maintscript)
-		k=hash ;;
+		k="hash" ;;
 	esac
 	if [ -z "$k" ]; then
 		case $name in
@@ -85,15 +85,15 @@ kind() {
 		*.lintian-overrides | *.cmake | Makefile | GNUmakefile | \
 		.gitignore | .gitattributes | .editorconfig | .clang-tidy | \
 		.clang-format | .mailmap)
-			k=hash ;;
+			k="hash" ;;
 		# Plain text: a "#" line reads as a note and breaks nothing.
 		NEWS | AUTHORS | THANKS | ChangeLog | TODO | HACKING | \
 		CONTRIBUTING | *.txt)
-			k=hash ;;
+			k="hash" ;;
 		esac
 	fi
 	if [ -z "$k" ] && head -c 2 "$top/$1" | grep -q '^#!'; then
-		k=hash
+		k="hash"
 	fi
 	echo "$k"
 }

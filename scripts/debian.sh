@@ -78,14 +78,17 @@ show() {
 
 # 1. A copy of the files under version control (plus new, not ignored
 # ones), or of the whole tree when it is not a git checkout, without the
-# build directories of check-all.sh and any generated configure.
+# build directories of check-all.sh and distcheck.  Whatever autoreconf
+# generated may come along or not: dh_autoreconf makes it again.
 step="copy the source tree"
 src=$work/libdaemonize
 mkdir "$src"
 if git -C "$top" rev-parse --show-toplevel >/dev/null 2>&1 &&
     [ "$(cd "$(git -C "$top" rev-parse --show-toplevel)" && pwd -P)" = "$top" ]; then
+	# A tracked file deleted in the work tree is left out.
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	(cd "$top" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh |
+		xargs -0 sh -c 'for f; do if [ -e "$f" ]; then printf "%s\n" "$f"; fi; done' sh |
 		tar -cf - -T -) | tar -xf - -C "$src"
 else
 	(cd "$top" && tar -cf - --exclude=./build --exclude='./build-*' \
