@@ -60,13 +60,27 @@ if [ -n "$toplevel" ] && [ "$toplevel" = "$srcdir" ]; then
 	how="git ls-files"
 	git -C "$srcdir" ls-files >"$list"
 else
-	# No checkout: prune what builds put into the tree (check-all.sh
-	# builds in build/, distcheck in _build/ and installs into _inst/).
+	# No checkout: prune what builds put into the tree: check-all.sh
+	# builds in build/, distcheck in _build/ and installs into _inst/,
+	# and any directory below the top with a config.status is the build
+	# directory of a VPATH build.  An in-tree build's products are
+	# exempt by name below.
 	how="find (no git checkout)"
-	(cd "$srcdir" && find . \( -name .git -o -name autom4te.cache \
-		-o \( -path './build*' ! -path ./build-aux \) -o -path './_build' \
-		-o -path './_inst' -o -name .libs -o -name .deps \) -prune \
-		-o -type f -print | sed 's|^\./||' | LC_ALL=C sort) >"$list"
+	builddirs=$(cd "$srcdir" && find . -mindepth 2 -name config.status \
+		-type f | sed 's|/config\.status$||')
+	for b in $builddirs; do
+		echo "license: not checked: build directory ${b#./}" >&2
+	done
+	(cd "$srcdir" && find . -type d \( -name .git -o -name autom4te.cache \
+		-o \( -path './build*' ! -path ./build-aux \) \
+		-o -path './_build' -o -path './_inst' -o -name .libs \
+		-o -name .deps \) -prune -o -type f -print |
+		DZ_DIRS=$builddirs awk '
+			BEGIN { n = split(ENVIRON["DZ_DIRS"], d, "\n") }
+			{ for (i = 1; i <= n; i++)
+				if (d[i] != "" && index($0, d[i] "/") == 1) next
+			  print }' |
+		sed 's|^\./||' | LC_ALL=C sort) >"$list"
 fi
 
 # exempt_reason PATH: print why PATH needs no header, or nothing.
