@@ -42,6 +42,14 @@ if [ "$n" -eq 0 ]; then
 	exit 1
 fi
 
+# is_link FILE: whether FILE is a link page: ".so manN/page.N" on its
+# first line (man-db and dh_installman look for a link only there),
+# followed by nothing but roff comment lines (the license header).
+is_link() {
+	head -n 1 "$1" | grep -Eq '^\.so man[1-9]/[A-Za-z0-9_.-]+\.[1-9]$' &&
+	    ! sed 1d "$1" | grep -qv '^\.\\"'
+}
+
 status=0
 nstub=0
 cd "$scratch" || exit 1
@@ -50,16 +58,15 @@ for p in $pages; do
 	# stdout is what counts: fail on either.
 	out=$(mandoc -Tlint -Wwarning "$p" 2>&1)
 	rc=$?
-	# A link page is one line ".so manN/page.N", so that "man name"
-	# works for every public name (the installed layout resolves it).
-	# mandoc 1.14 warns on every .so ("fragile, better use ln(1)"):
-	# that one message, and only it, is expected for a link page.
-	# mandoc follows the .so, so a missing target is still an error
-	# here, and the target itself is linted as a page of its own.
+	# A link page is ".so manN/page.N" and its license comment, so that
+	# "man name" works for every public name (the installed layout
+	# resolves it).  mandoc 1.14 warns on every .so ("fragile, better
+	# use ln(1)"): that one message, and only it, is expected for a link
+	# page.  mandoc follows the .so, so a missing target is still an
+	# error here, and the target itself is linted as a page of its own.
 	target=
-	if [ "$(wc -l <"$p")" -eq 1 ] &&
-	    grep -Eq '^\.so man[1-9]/[A-Za-z0-9_.-]+\.[1-9]$' "$p"; then
-		target=$(sed 's/^\.so //' "$p")
+	if is_link "$p"; then
+		target=$(head -n 1 "$p" | sed 's/^\.so //')
 		nstub=$((nstub + 1))
 		expected="mandoc: $p:1:2: WARNING: .so is fragile, better use ln(1): so $target"
 		if [ ! -f "$target" ]; then
@@ -67,7 +74,7 @@ for p in $pages; do
 			status=1
 			continue
 		fi
-		if [ "$(wc -l <"$target")" -eq 1 ] && grep -q '^\.so' "$target"; then
+		if head -n 1 "$target" | grep -q '^\.so'; then
 			echo "FAIL $p: .so target $target is itself a link"
 			status=1
 			continue
