@@ -3,7 +3,10 @@
 # time: gcc with libbsd, gcc with the own pidfile code, clang,
 # strict C99, musl,
 # AddressSanitizer + UBSan, valgrind memcheck, cppcheck and clang-tidy,
-# libFuzzer (FUZZ_SECONDS per target, default 60), and make distcheck.
+# libFuzzer (FUZZ_SECONDS per target, default 60), Debian's hardening
+# flags with -Werror, echod under the real service managers (once), the
+# Debian packages (build, lintian, install, autopkgtest, remove), and
+# make distcheck.
 # Ends with one line "N passed, N failed" counting the runs of all suites.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +81,9 @@ fi
 # checked by tests/leaks.sh in the valgrind stage, on real daemons: the
 # test programs leak their own small strings on purpose.
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
+# Time limits in the tests scale by DZ_TIME_FACTOR (tests/testutil.h):
+# sanitizers slow every process down; valgrind.sh sets its own factor.
+DZ_TIME_FACTOR=${DZ_TIME_FACTOR_ASAN:-3} \
 ASAN_OPTIONS=detect_leaks=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	stage asan-ubsan --enable-werror CC=clang "CFLAGS=$san" "LDFLAGS=-fsanitize=address,undefined"
@@ -97,6 +103,51 @@ if "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}" >"$top/build/fuzz.out" 2>&1; the
 else
 	tail -40 "$top/build/fuzz.out"
 	failed_stages+=(fuzz); fail=$((fail + 1))
+fi
+
+# Debian's hardening flags (dpkg-buildflags) with --enable-werror.
+echo "=== hardening: dpkg-buildflags + --enable-werror"
+if "$top/scripts/hardening.sh" "$top/build/hardening" "$top" \
+    >"$top/build/hardening.out" 2>&1; then
+	tail -2 "$top/build/hardening.out"; pass=$((pass + 1))
+else
+	tail -40 "$top/build/hardening.out"
+	failed_stages+=(hardening); fail=$((fail + 1))
+fi
+
+# echod under the real service managers, once, against the gcc-libbsd
+# build.  Each supervisor is one result; on CI every one of them must run
+# (a skip fails the stage there), elsewhere a skip says why.
+echo "=== supervisors: scripts/supervisors.sh (real service managers)"
+"$top/scripts/supervisors.sh" "$top/build/gcc-libbsd/examples/echod" \
+    "$top/build/gcc-libbsd/lib/.libs" >"$top/build/supervisors.out" 2>&1
+sup_rc=$?
+grep -E '^(PASS|FAIL|SKIP|ERROR):' "$top/build/supervisors.out"
+sup_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$top/build/supervisors.out" | tail -1)
+echo "supervisors: ${sup_line:-no summary}"
+p=$(echo "$sup_line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+f=$(echo "$sup_line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+sk=$(echo "$sup_line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+if [ "$sup_rc" -ne 0 ] || [ -z "$sup_line" ] ||
+    { [ -n "${CI:-}" ] && [ "${sk:-0}" -gt 0 ]; }; then
+	[ -n "${CI:-}" ] && [ "${sk:-0}" -gt 0 ] &&
+		echo "supervisors: $sk skipped on CI, where all must run"
+	[ -z "$sup_line" ] && fail=$((fail + 1))
+	[ "${f:-0}" -eq 0 ] && [ -n "$sup_line" ] && fail=$((fail + 1))
+	tail -60 "$top/build/supervisors.out"
+	failed_stages+=(supervisors)
+fi
+
+# The Debian packages: built once (nocheck: make check ran above),
+# lintian, installed, the autopkgtest against them, removed again.
+echo "=== debian: dpkg-buildpackage, lintian, install, autopkgtest, remove"
+if "$top/scripts/debian.sh" "$top" >"$top/build/debian.out" 2>&1; then
+	grep -E '^(lintian|autopkgtest|debian):' "$top/build/debian.out"
+	pass=$((pass + 1))
+else
+	tail -60 "$top/build/debian.out"
+	failed_stages+=(debian); fail=$((fail + 1))
 fi
 
 echo "=== distcheck"
