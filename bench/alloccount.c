@@ -92,6 +92,8 @@ fini(void)
 	    0644)) == -1)
 		return;
 	if (n > 0)
-		(void)write(fd, line, (size_t)n);
+		if (write(fd, line, (size_t)n) != n) {
+			/* a report line lost: nothing to report it to */
+		}
 	(void)close(fd);
 }

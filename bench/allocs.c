@@ -46,7 +46,9 @@ note(const char *role, const char *call)
 	if (path != NULL && n > 0 &&
 	    (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0644)) != -1) {
-		(void)write(fd, line, (size_t)n);
+		if (write(fd, line, (size_t)n) != n) {
+			/* a report line lost: nothing to report it to */
+		}
 		(void)close(fd);
 	}
 	get(before);

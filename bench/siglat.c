@@ -62,7 +62,9 @@ raw_handler(int signo)
 	unsigned char b = (unsigned char)signo;
 
 	/* A full pipe drops the byte, as a naive self-pipe does. */
-	(void)write(raw_w, &b, 1);
+	if (write(raw_w, &b, 1) != 1) {
+		/* the pipe is full: the reader has this signal already */
+	}
 	errno = saved;
 }
 

@@ -87,6 +87,18 @@ struct opts {
 
 /* ---- messages ----------------------------------------------------------- */
 
+
+/* Between fork and _exit: the errno of a failed step into a pipe the
+ * other side reads (async-signal-safe); a failed write shows there as
+ * EOF without a number, which it reports too. */
+static void
+tell_errno(int fd, int e)
+{
+	if (write(fd, &e, sizeof(e)) != (ssize_t)sizeof(e)) {
+		/* see above */
+	}
+}
+
 static void __attribute__((format(printf, 1, 2)))
 warnmsg(const char *fmt, ...)
 {
@@ -535,8 +547,11 @@ channel_socket(struct channel *c, const char *root, uid_t uid, gid_t gid)
 		return -1;
 	}
 #ifndef __linux__
-	if (uid != (uid_t)-1)
-		(void)chown(sun.sun_path, uid, gid);
+	/* The program runs as uid: it must be able to send to the socket.
+	 * A failure shows as the program's own send error. */
+	if (uid != (uid_t)-1 && chown(sun.sun_path, uid, gid) == -1) {
+		/* reported by the program's failing send */
+	}
 #endif
 	c->fd = fd;
 	return 0;
@@ -1180,7 +1195,7 @@ run_plain(struct opts *o)
 		    dup2(logfd, 1) == -1 || dup2(logfd, 2) == -1) {
 			e = errno;
 			if (witness[1] >= 0)
-				(void)write(witness[1], &e, sizeof(e));
+				tell_errno(witness[1], e);
 			(void)daemonize_fail(d, e, "syslog pipe");
 			_exit(1);
 		}
@@ -1190,7 +1205,7 @@ run_plain(struct opts *o)
 	(void)daemonize_exec(d, o->path, o->argv);
 	e = errno;
 	if (witness[1] >= 0) {
-		(void)write(witness[1], &e, sizeof(e));
+		tell_errno(witness[1], e);
 		_exit(EXIT_EXEC);
 	}
 	(void)daemonize_fail(d, e, "exec %s", o->path);
@@ -1337,7 +1352,7 @@ super_spawn(struct super *s)
 		execv(o->path, o->argv);
 child_failed:
 		e = errno;
-		(void)write(ep[1], &e, sizeof(e));
+		tell_errno(ep[1], e);
 		_exit(EXIT_EXEC);
 	}
 	close(ep[1]);
@@ -1378,7 +1393,9 @@ super_relay(struct super *s)
 		}
 		return;
 	}
-	(void)write(1, buf, (size_t)n);
+	if (write(1, buf, (size_t)n) != n) {
+		/* stdout is the terminal or the log: nowhere else to say it */
+	}
 }
 
 /* The child died: reap, truncate, then decide. */

@@ -430,7 +430,8 @@ fg_start(const char *root, const char *workdir, const char *user)
 		    (unsigned long)st.st_ino,
 		    getcwd(buf, sizeof(buf)) != NULL ? buf : "?",
 		    (long)geteuid(), daemonize_mode(d));
-		(void)write(p[1], out, strlen(out));
+		if (write(p[1], out, strlen(out)) != (ssize_t)strlen(out))
+			_exit(1);
 		_exit(0);
 	}
 	close(p[1]);

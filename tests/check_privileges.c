@@ -981,7 +981,8 @@ fg_start(const char *const calls[][2], int n)
 		for (k = 0; k < ng; k++)
 			len += snprintf(out + len, sizeof(out) - (size_t)len,
 			    "%s%ld", k ? "," : "", (long)g[k]);
-		(void)write(p[1], out, (size_t)len);
+		if (write(p[1], out, (size_t)len) != (ssize_t)len)
+			_exit(1);
 		daemonize_free(d);
 		_exit(0);
 	}
@@ -1078,7 +1079,8 @@ START_TEST(test_readers_trust_target_user)
 		if (flock(fd, LOCK_EX) == -1 ||
 		    dprintf(fd, "%ld\n", (long)getpid()) < 0)
 			_exit(3);
-		(void)write(p[1], "ok", 2);
+		if (write(p[1], "ok", 2) != 2)
+			_exit(1);
 		for (;;)
 			pause();
 	}

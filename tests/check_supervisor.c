@@ -201,7 +201,8 @@ START_TEST(test_xpc_launchd)
 		for (i = 0; i < 200 && getppid() != 1; i++)
 			tu_msleep(10);
 		if (getppid() != 1) {
-			(void)write(p[1], "skip", 4);
+			if (write(p[1], "skip", 4) != 4)
+				_exit(1);
 			_exit(0);
 		}
 		(void)setenv("XPC_SERVICE_NAME", "com.example.sup", 1);
@@ -209,7 +210,8 @@ START_TEST(test_xpc_launchd)
 		snprintf(buf, sizeof(buf), "%s %s",
 		    det.supervisor ? det.supervisor : "none",
 		    det.marker ? det.marker : "none");
-		(void)write(p[1], buf, strlen(buf));
+		if (write(p[1], buf, strlen(buf)) != (ssize_t)strlen(buf))
+			_exit(1);
 		_exit(0);
 	}
 	close(p[1]);
