@@ -4,10 +4,12 @@
 #
 # echod under runit's runsv with the shipped examples/services/runit/echod
 # (run and log/run), controlled with sv.
+# shellcheck source=tests/supervisors/common.sh
 . "$(dirname "$0")/common.sh"
 
-command -v runsv >/dev/null && command -v sv >/dev/null &&
-    command -v svlogd >/dev/null || dz_skip_all "runit (runsv, sv, svlogd) not installed"
+for c in runsv sv svlogd; do
+	command -v "$c" >/dev/null || dz_skip_all "runit ($c) not installed"
+done
 dz_init
 
 svc=$DZ_TMP/sv/echod
@@ -42,25 +44,31 @@ check_e() {
 }
 dz_check "e: output in svlogd's log" check_e
 
+reloads_grew() { [ "$(dz_count "$log" reloaded)" -gt "$1" ]; }
 check_reload() {
 	local before pid
 	pid=$(sv_pid)
 	before=$(dz_count "$log" reloaded)
 	sv reload "$svc" >/dev/null || { DZ_WHY="sv reload failed"; return 1; }
-	dz_wait 5 eval '[ "$(dz_count "$log" reloaded)" -gt "$before" ]' ||
+	dz_wait 5 reloads_grew "$before" ||
 		{ DZ_WHY="no 'reloaded' line after sv reload"; return 1; }
 	[ "$(sv_pid)" = "$pid" ] || { DZ_WHY="pid changed on reload"; return 1; }
 	dz_echo "$DZ_PORT" || { DZ_WHY="no echo after reload"; return 1; }
 }
 dz_check "c: sv reload reaches echod (SIGHUP, log line)" check_reload
 
+restarted() {
+	local new
+	new=$(sv_pid)
+	[ -n "$new" ] && [ "$new" != "$1" ] && dz_listening "$DZ_PORT"
+}
 check_d() {
 	local old new
 	old=$(sv_pid)
 	[ -n "$old" ] || { DZ_WHY="not running"; return 1; }
 	kill -KILL "$old"
-	dz_wait 10 eval 'new=$(sv_pid); [ -n "$new" ] && [ "$new" != "$old" ] && dz_listening "$DZ_PORT"' ||
-		{ DZ_WHY="not restarted after kill -9"; return 1; }
+	dz_wait 10 restarted "$old" || { DZ_WHY="not restarted after kill -9"; return 1; }
+	new=$(sv_pid)
 	[ "$(dz_serving_pid "$DZ_PORT")" = "$new" ] || { DZ_WHY="new pid $new is not the serving pid"; return 1; }
 	dz_echo "$DZ_PORT" || { DZ_WHY="no echo after restart"; return 1; }
 }
