@@ -73,7 +73,8 @@ dz_defer() { DZ_CLEANUP+=("$1"); }
 # dz_kill_pid PID: TERM, a bounded wait, then KILL.  Only pids this test
 # started (or found by its own unique temp path) are ever passed here.
 dz_kill_pid() {
-	local pid=$1 i
+	local pid=${1:-} i
+	[ -n "$pid" ] || return 0
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
@@ -98,7 +99,8 @@ dz_cleanup() {
 	local i pid
 	trap - EXIT INT TERM HUP
 	for ((i = ${#DZ_CLEANUP[@]} - 1; i >= 0; i--)); do
-		eval "${DZ_CLEANUP[$i]}" >/dev/null 2>&1
+		# A subshell: one failing step (set -u) must not skip the rest.
+		(eval "${DZ_CLEANUP[$i]}") >/dev/null 2>&1
 	done
 	if [ -n "$DZ_TMP" ] && [ -d "$DZ_TMP" ]; then
 		for pid in $(dz_pids_mentioning "$DZ_TMP"); do
@@ -120,6 +122,10 @@ dz_init() {
 	fi
 	LIBDIR=$(cd "$LIBDIR" 2>/dev/null && pwd) ||
 		{ echo "LIBDIR does not exist"; exit 99; }
+	# The detection is what is tested: no override may leak in from the
+	# caller's environment (service files set their own).
+	unset DAEMONIZE_MODE NOTIFY_SOCKET LISTEN_PID LISTEN_FDS LISTEN_FDNAMES \
+	    SYSTEMD_EXEC_PID WATCHDOG_PID WATCHDOG_USEC SUPERVISOR_ENABLED
 	trap dz_cleanup EXIT
 	trap 'exit 1' INT TERM HUP
 	DZ_TMP=$(mktemp -d "/tmp/dz-$DZ_NAME.XXXXXX") || exit 99
