@@ -247,7 +247,7 @@ dz_ppid() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # dz_grep_wait TIMEOUT FILE PATTERN: FILE gets a line matching PATTERN.
 dz_grep_wait() {
 	local t=$1 f=$2 p=$3
-	dz_wait "$t" grep -qE -- "$p" "$f"
+	dz_wait "$t" grep -sqE -- "$p" "$f"
 }
 
 # dz_count FILE PATTERN: matching lines (0 if the file is missing).
@@ -264,6 +264,7 @@ dz_substitute() {
 	    -e "s|/var/run/echod.pid|$DZ_PIDFILE|g" \
 	    -e "s|/run/echod.pid|$DZ_PIDFILE|g" \
 	    -e "s|/var/log/echod|$DZ_TMP/log/echod|g" \
+	    -e "s|/etc/default/echod|$DZ_TMP/default/echod|g" \
 	    -e "s|7007|$DZ_PORT|g" "$1" >"$2" &&
 	chmod --reference="$1" "$2"
 }
