@@ -236,3 +236,45 @@ dz_ns_nothing_left() {
 	[ "$(dz_ns_show "$unit" ActiveState)" = inactive ] ||
 		{ DZ_WHY="$unit is $(dz_ns_show "$unit" ActiveState)"; return 1; }
 }
+
+# dz_ns_backports_systemd: unpack systemd from bookworm-backports (254)
+# into the container's /usr and /etc only.  apt runs with a private state
+# and cache and a sources list of that one suite; the host's package
+# database and lists are only read, nothing is installed on the host.
+# Skips (77) when the packages cannot be had.  DZ_BACKPORTS_MIRROR
+# overrides the mirror.
+dz_ns_backports_systemd() {
+	local b=$DZ_TMP/apt x=$DZ_TMP/bp p d codename mirror
+	local -a opt
+	codename=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")
+	[ "$codename" = bookworm ] ||
+		dz_skip_all "systemd 253+ is fetched from bookworm-backports; this host is '$codename'"
+	command -v apt-get >/dev/null || dz_skip_all "no apt-get to fetch systemd 254"
+	mirror=${DZ_BACKPORTS_MIRROR:-http://deb.debian.org/debian}
+	mkdir -p "$b/state/lists/partial" "$b/cache/archives/partial" \
+	    "$b/etc/sources.list.d" "$b/etc/preferences.d" "$b/deb" "$x"
+	echo "deb $mirror bookworm-backports main" >"$b/etc/sources.list"
+	opt=(-q -o "Dir::State=$b/state" -o "Dir::Cache=$b/cache"
+	    -o "Dir::Etc::sourcelist=$b/etc/sources.list"
+	    -o "Dir::Etc::sourceparts=$b/etc/sources.list.d"
+	    -o "Dir::Etc::preferencesparts=$b/etc/preferences.d"
+	    -o APT::Sandbox::User=root)
+	timeout "$(dz_t 120)" apt-get "${opt[@]}" update >"$b/update.out" 2>&1 ||
+		dz_skip_all "apt-get update of bookworm-backports failed: $(tail -1 "$b/update.out")"
+	(cd "$b/deb" && timeout "$(dz_t 180)" apt-get "${opt[@]}" download \
+	    systemd/bookworm-backports libsystemd-shared/bookworm-backports \
+	    libsystemd0/bookworm-backports) >"$b/download.out" 2>&1 ||
+		dz_skip_all "bookworm-backports has no systemd to download: $(tail -1 "$b/download.out")"
+	for p in "$b"/deb/*.deb; do
+		dpkg -x "$p" "$x" || dz_skip_all "dpkg -x $p failed"
+	done
+	DZ_BACKPORTS_VERSION=$(dpkg-deb -f "$b"/deb/systemd_*.deb Version)
+	# The container's bin, lib and sbin are links into usr: merge.
+	for d in bin sbin lib lib64; do
+		[ -d "$x/$d" ] && { mkdir -p "$DZ_NS_UPPER/$d"; cp -a "$x/$d/." "$DZ_NS_UPPER/$d/"; }
+	done
+	[ -d "$x/usr" ] && cp -a "$x/usr/." "$DZ_NS_UPPER/"
+	[ -d "$x/etc" ] && cp -a "$x/etc/." "$DZ_NS_ROOT/etc/"
+	rm -rf "$x" "$b/deb" "$b/cache"
+	dz_log "unpacked systemd $DZ_BACKPORTS_VERSION into the container's /usr"
+}

@@ -5,12 +5,21 @@
 # echod under real systemd (the host's, 252 on Debian 12) as pid 1 of a
 # systemd-nspawn container, with the shipped examples/services/echod.service
 # (Type=notify, ExecReload=/bin/kill -HUP $MAINPID, Restart=on-failure).
+# With DZ_VARIANT=notify-reload (systemd254-notify-reload.sh) the same
+# checks run against echod-notify-reload.service, installed as
+# echod.service, under systemd 254 from bookworm-backports.
 # shellcheck source=tests/supervisors/nspawn.sh
 . "$(dirname "$0")/nspawn.sh"
+VARIANT=${DZ_VARIANT:-notify}
 dz_ns_requirements
 dz_init
 dz_ns_prepare
-dz_ns_substitute "$DZ_SERVICES/echod.service" echod.service
+if [ "$VARIANT" = notify-reload ]; then
+	dz_ns_backports_systemd
+	dz_ns_substitute "$DZ_SERVICES/echod-notify-reload.service" echod.service
+else
+	dz_ns_substitute "$DZ_SERVICES/echod.service" echod.service
+fi
 U=echod.service
 
 check_boot() { dz_ns_boot; }
@@ -27,8 +36,8 @@ check_b() {
 	# Type=notify: start returns after READY=1, and READY=1 is sent only
 	# once echod listens.
 	dz_listening "$DZ_PORT" || { DZ_WHY="active but not listening yet"; return 1; }
-	[ "$(dz_ns_show "$U" Type)" = notify ] ||
-		{ DZ_WHY="Type is '$(dz_ns_show "$U" Type)', not notify"; return 1; }
+	[ "$(dz_ns_show "$U" Type)" = "$VARIANT" ] ||
+		{ DZ_WHY="Type is '$(dz_ns_show "$U" Type)', not $VARIANT"; return 1; }
 	[ "$(dz_ns_show "$U" ActiveState)" = active ] ||
 		{ DZ_WHY="$U is $(dz_ns_show "$U" ActiveState)"; return 1; }
 	if ns journalctl -q --no-pager -o cat | grep -q "Failed to parse service type"; then
@@ -63,6 +72,14 @@ check_reload() {
 	before=$(dz_ns_journal_count "$U" reloaded)
 	out=$(ns systemctl reload "$U" 2>&1); st=$?
 	[ "$st" -eq 0 ] || { DZ_WHY="systemctl reload exited $st: $out"; return 1; }
+	if [ "$VARIANT" = notify-reload ]; then
+		# systemctl reload returned, so systemd got RELOADING=1 and
+		# then READY=1: the unit is active again at once.
+		dz_ns_is_active "$U" ||
+			{ DZ_WHY="$(dz_ns_show "$U" ActiveState) right after reload"; return 1; }
+		dz_wait 5 dz_ns_journal_has "$U" "Reloaded " ||
+			{ DZ_WHY="systemd logged no 'Reloaded' for $U"; return 1; }
+	fi
 	dz_wait 5 reloads_grew "$before" || { DZ_WHY="no 'reloaded' line in the journal"; return 1; }
 	[ "$(dz_ns_show "$U" MainPID)" = "$main" ] || { DZ_WHY="MainPID changed"; return 1; }
 	# RELOADING=1 then READY=1: back to active (not stuck in reloading).
@@ -70,7 +87,11 @@ check_reload() {
 		{ DZ_WHY="state $(dz_ns_show "$U" ActiveState) after reload"; return 1; }
 	dz_echo "$DZ_PORT" || { DZ_WHY="no echo after reload"; return 1; }
 }
-dz_check "c: systemctl reload (SIGHUP) reaches echod, back to active" check_reload
+if [ "$VARIANT" = notify-reload ]; then
+	dz_check "c: systemctl reload waits for RELOADING=1 + READY=1, echod reloaded" check_reload
+else
+	dz_check "c: systemctl reload (SIGHUP) reaches echod, back to active" check_reload
+fi
 
 restarted() {
 	local m
