@@ -20,8 +20,12 @@ dir=$top/tests/supervisors
 
 if [ $# -lt 2 ]; then
 	echo "usage: $0 ECHOD LIBDIR [TEST...]" >&2
-	echo "tests: $(cd "$dir" && ls -- *.sh | grep -v -e '^common' -e '^nspawn' \
-	    -e '^container' -e '^initscript' | sed 's/\.sh$//' | tr '\n' ' ')" >&2
+	printf 'tests: ' >&2
+	# Test scripts are the executable ones; the sourced helpers are not.
+	for f in "$dir"/*.sh; do
+		[ -x "$f" ] && printf '%s ' "$(basename "$f" .sh)"
+	done >&2
+	echo >&2
 	exit 2
 fi
 ECHOD=$(cd "$(dirname "$1")" 2>/dev/null && pwd)/$(basename "$1")

@@ -18,6 +18,7 @@ set -u
 DZ_NAME=${DZ_NAME:-$(basename "$0" .sh)}
 DZ_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DZ_TOP=$(cd "$DZ_HERE/../.." && pwd)
+# shellcheck disable=SC2034  # used by the test scripts
 DZ_SERVICES=$DZ_TOP/examples/services
 DZ_N=0          # checks reported so far
 DZ_FAILED=0     # checks that failed
@@ -227,6 +228,7 @@ dz_serving_pid() {
 
 # dz_echo PORT: a round trip through echod, bounded.
 dz_echo() {
+	# shellcheck disable=SC2016  # expanded by the inner bash
 	timeout "$(dz_t 5)" bash -c '
 		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 		printf "%s\n" "$2" >&3

@@ -9,7 +9,7 @@
 # see that forking would end the container (it is pid 1, or its parent
 # is) and stay in the foreground.
 # shellcheck shell=bash
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 # dz_container_test LABEL INIT...: INIT may be empty (echod is pid 1).
@@ -76,7 +76,9 @@ dz_ct_a() {
 	fi
 	# Still there a moment later: a forked daemon dies with its namespace.
 	sleep "$(dz_t 0.5)"
-	dz_is_running "$pid" && dz_is_running "$DZ_UNSHARE" || { DZ_WHY="the container ended"; return 1; }
+	if ! dz_is_running "$pid" || ! dz_is_running "$DZ_UNSHARE"; then
+		DZ_WHY="the container ended"; return 1
+	fi
 	dz_echo "$DZ_PORT" || { DZ_WHY="no echo"; return 1; }
 }
 

@@ -5,7 +5,7 @@
 # echod under daemontools' supervise with the shipped runit run script
 # (examples/services/runit/echod/run, which is also a daemontools run
 # script), controlled with svc and svstat.
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 for c in supervise svc svstat; do

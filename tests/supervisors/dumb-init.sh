@@ -4,7 +4,7 @@
 #
 # echod in a fresh pid namespace whose pid 1 is dumb-init, as with
 # dumb-init as an image's ENTRYPOINT.
-# shellcheck source=tests/supervisors/container.sh
+# shellcheck source=container.sh
 . "$(dirname "$0")/container.sh"
 command -v dumb-init >/dev/null || dz_skip_all "dumb-init not installed"
 dz_container_test dumb-init dumb-init

@@ -7,7 +7,7 @@
 # the way an init system or "service" runs it, with /etc/default/echod
 # choosing the start flow.
 # shellcheck shell=bash
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 # dz_initscript_test FLOW: classic or notify.
@@ -28,6 +28,7 @@ dz_initscript_test() {
 	DZ_LOG=$DZ_TMP/log/echod.log
 	# If a check fails half-way, stop the daemon the way an admin would,
 	# then by pid.
+	# shellcheck disable=SC2016  # expanded when the cleanup runs
 	dz_defer 'timeout 20 "$DZ_SCRIPT" stop; dz_kill_pid "$(cat "$DZ_PIDFILE" 2>/dev/null)"'
 
 	dz_check "b: '$DZ_FLOW' start returns 0 only once echod serves" dz_is_b
@@ -57,8 +58,9 @@ dz_is_a() {
 	inf=$(tr -d '\n' <"$DZ_PIDFILE" 2>/dev/null)
 	[ "$inf" = "$pid" ] || { DZ_WHY="pidfile holds '$inf', serving pid $pid"; return 1; }
 	out=$("$DZ_SCRIPT" status 2>&1); st=$?
-	[ "$st" -eq 0 ] && [ "$out" = "running, pid $pid" ] ||
-		{ DZ_WHY="status said '$out' (exit $st)"; return 1; }
+	if [ "$st" -ne 0 ] || [ "$out" != "running, pid $pid" ]; then
+		DZ_WHY="status said '$out' (exit $st)"; return 1
+	fi
 }
 
 dz_is_e() {

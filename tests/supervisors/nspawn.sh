@@ -25,7 +25,7 @@
 # the unified one and the name=systemd one on a hybrid machine, the root
 # on a pure cgroup2 one), and cleanup removes that subtree.
 # shellcheck shell=bash
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 DZ_NS_PID=      # host pid of the container's pid 1
@@ -204,7 +204,9 @@ dz_ns_journal_count() { dz_ns_journal "$1" | grep -cE -- "$2"; }
 dz_ns_main_is_serving() {
 	local unit=$1 main p inner found=
 	main=$(dz_ns_show "$unit" MainPID)
-	[ -n "$main" ] && [ "$main" != 0 ] || { DZ_WHY="$unit has no MainPID"; return 1; }
+	if [ -z "$main" ] || [ "$main" = 0 ]; then
+		DZ_WHY="$unit has no MainPID"; return 1
+	fi
 	for p in $(dz_listen_pids "$DZ_PORT"); do
 		inner=$(dz_ns_inner_pid "$p")
 		[ "$inner" = 1 ] && continue    # systemd itself (socket unit)
@@ -246,7 +248,7 @@ dz_ns_nothing_left() {
 dz_ns_backports_systemd() {
 	local b=$DZ_TMP/apt x=$DZ_TMP/bp p d codename mirror
 	local -a opt
-	codename=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")
+	codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
 	[ "$codename" = bookworm ] ||
 		dz_skip_all "systemd 253+ is fetched from bookworm-backports; this host is '$codename'"
 	command -v apt-get >/dev/null || dz_skip_all "no apt-get to fetch systemd 254"

@@ -4,7 +4,7 @@
 #
 # echod under runit's runsv with the shipped examples/services/runit/echod
 # (run and log/run), controlled with sv.
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 for c in runsv sv svlogd; do

@@ -6,7 +6,7 @@
 # examples/services/s6/echod (run, notification-fd, log/run), so that
 # s6-supervise runs echod with its notification fd and s6-log gets its
 # output; controlled with s6-svc, s6-svwait and s6-svstat.
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 for c in s6-svscan s6-svscanctl s6-supervise s6-svc s6-svwait s6-svstat s6-log; do
@@ -82,7 +82,9 @@ check_d() {
 	s6-svwait -U -t "$(ms 10)" "$svc" ||
 		{ DZ_WHY="not up and ready again: $(s6-svstat "$svc")"; return 1; }
 	new=$(sv_pid)
-	[ -n "$new" ] && [ "$new" != "$old" ] || { DZ_WHY="pid '$new' after kill -9 of $old"; return 1; }
+	if [ -z "$new" ] || [ "$new" = "$old" ]; then
+		DZ_WHY="pid '$new' after kill -9 of $old"; return 1
+	fi
 	[ "$(dz_serving_pid "$DZ_PORT")" = "$new" ] ||
 		{ DZ_WHY="new pid $new is not the serving pid"; return 1; }
 	dz_echo "$DZ_PORT" || { DZ_WHY="no echo after restart"; return 1; }

@@ -4,6 +4,6 @@
 #
 # echod started by the shipped SysV init script with start-stop-daemon
 # --background --notify-await (ECHOD_START=notify in /etc/default/echod).
-# shellcheck source=tests/supervisors/initscript.sh
+# shellcheck source=initscript.sh
 . "$(dirname "$0")/initscript.sh"
 dz_initscript_test notify

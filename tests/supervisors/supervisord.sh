@@ -6,7 +6,7 @@
 # (examples/services/supervisord/echod.conf), controlled with
 # supervisorctl.  supervisord itself gets a private config, socket and
 # log, all in the temp tree, and runs in the foreground (-n).
-# shellcheck source=tests/supervisors/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 for c in supervisord supervisorctl; do

@@ -6,7 +6,7 @@
 # systemd-nspawn container, with the shipped
 # examples/services/echod-forking.service (Type=forking, PIDFile=,
 # DAEMONIZE_MODE=background, ExecReload=echod -R).
-# shellcheck source=tests/supervisors/nspawn.sh
+# shellcheck source=nspawn.sh
 . "$(dirname "$0")/nspawn.sh"
 dz_ns_requirements
 dz_init

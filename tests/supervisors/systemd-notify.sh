@@ -8,7 +8,7 @@
 # With DZ_VARIANT=notify-reload (systemd254-notify-reload.sh) the same
 # checks run against echod-notify-reload.service, installed as
 # echod.service, under systemd 254 from bookworm-backports.
-# shellcheck source=tests/supervisors/nspawn.sh
+# shellcheck source=nspawn.sh
 . "$(dirname "$0")/nspawn.sh"
 VARIANT=${DZ_VARIANT:-notify}
 dz_ns_requirements

@@ -5,7 +5,7 @@
 # echod socket-activated by real systemd (the host's, 252 on Debian 12)
 # as pid 1 of a systemd-nspawn container, with the shipped
 # examples/services/echod.socket and echod.service (Type=notify).
-# shellcheck source=tests/supervisors/nspawn.sh
+# shellcheck source=nspawn.sh
 . "$(dirname "$0")/nspawn.sh"
 dz_ns_requirements
 dz_init
