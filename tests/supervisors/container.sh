@@ -49,14 +49,16 @@ dz_container_test() {
 # The host pid of the namespace's pid 1: unshare's only child.
 dz_ns_init() { pgrep -P "$DZ_UNSHARE" 2>/dev/null | head -1; }
 
-dz_ct_alive_and_listening() {
-	dz_is_running "$DZ_UNSHARE" && dz_listening "$DZ_PORT"
+# Serving, or already over: no point waiting for a container that ended.
+dz_ct_listening_or_gone() {
+	dz_listening "$DZ_PORT" || dz_is_gone "$DZ_UNSHARE"
 }
 
 DZ_SERVING=
 dz_ct_a() {
 	local init pid ppid st
-	if ! dz_wait 10 dz_ct_alive_and_listening; then
+	dz_wait 10 dz_ct_listening_or_gone
+	if ! dz_is_running "$DZ_UNSHARE" || ! dz_listening "$DZ_PORT"; then
 		if dz_is_gone "$DZ_UNSHARE"; then
 			wait "$DZ_UNSHARE"; st=$?
 			DZ_WHY="the container exited with status $st before serving ($(tr '\n' ' ' <"$DZ_OUT" | cut -c1-200))"
