@@ -184,6 +184,9 @@ dz_ns_teardown() {
 	done
 	rm -rf "/run/systemd/nspawn/propagate/$DZ_NS_MACHINE" \
 	    "/run/systemd/nspawn/unix-export/$DZ_NS_MACHINE"
+	# nspawn's runtime directories, only if no other container uses them.
+	rmdir /run/systemd/nspawn/propagate /run/systemd/nspawn/unix-export \
+	    /run/systemd/nspawn/locks /run/systemd/nspawn 2>/dev/null
 	return 0
 }
 
