@@ -51,8 +51,8 @@ is_running() { [ "$(state)" = RUNNING ]; }
 
 check_a() {
 	local sp pid
+	dz_wait 15 dz_listening "$DZ_PORT" || { DZ_WHY="echod never listened"; return 1; }
 	dz_wait 15 is_running || { DZ_WHY="state $(state)"; return 1; }
-	dz_wait 10 dz_listening "$DZ_PORT" || { DZ_WHY="echod never listened"; return 1; }
 	pid=$(dz_serving_pid "$DZ_PORT") || return 1
 	sp=$(sv_pid)
 	[ "$sp" = "$pid" ] || { DZ_WHY="supervisorctl pid says '$sp', serving pid $pid"; return 1; }
@@ -83,9 +83,11 @@ check_reload() {
 }
 dz_check "c: supervisorctl signal HUP reaches echod (log line)" check_reload
 
+# Polled cheaply (supervisord's child and the socket); supervisorctl is
+# asked once it looks done.
 restarted() {
 	local new
-	new=$(sv_pid)
+	new=$(pgrep -P "$sd_pid" | head -1)
 	[ -n "$new" ] && [ "$new" != "$1" ] && dz_listening "$DZ_PORT"
 }
 check_d() {
@@ -94,6 +96,7 @@ check_d() {
 	[ -n "$old" ] || { DZ_WHY="not running"; return 1; }
 	kill -KILL "$old"
 	dz_wait 15 restarted "$old" || { DZ_WHY="not restarted after kill -9: $(state)"; return 1; }
+	dz_wait 10 is_running || { DZ_WHY="state $(state) after the restart"; return 1; }
 	new=$(sv_pid)
 	[ "$(dz_serving_pid "$DZ_PORT")" = "$new" ] ||
 		{ DZ_WHY="new pid $new is not the serving pid"; return 1; }
