@@ -98,7 +98,7 @@ dz_pids_mentioning() {
 
 dz_cleanup() {
 	local i pid
-	trap - EXIT INT TERM HUP
+	trap - EXIT INT TERM HUP PIPE
 	for ((i = ${#DZ_CLEANUP[@]} - 1; i >= 0; i--)); do
 		# A subshell: one failing step (set -u) must not skip the rest.
 		(eval "${DZ_CLEANUP[$i]}") >/dev/null 2>&1
@@ -131,7 +131,8 @@ dz_init() {
 	unset DAEMONIZE_MODE NOTIFY_SOCKET LISTEN_PID LISTEN_FDS LISTEN_FDNAMES \
 	    SYSTEMD_EXEC_PID WATCHDOG_PID WATCHDOG_USEC SUPERVISOR_ENABLED
 	trap dz_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
+	# PIPE too: a reader that goes away (| head) must not skip the cleanup.
+	trap 'exit 1' INT TERM HUP PIPE
 	DZ_TMP=$(mktemp -d "/tmp/dz-$DZ_NAME.XXXXXX") || exit 99
 	# The daemons drop to nobody and must still reach their binary.
 	chmod 755 "$DZ_TMP"

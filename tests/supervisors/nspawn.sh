@@ -247,9 +247,26 @@ dz_ns_nothing_left() {
 # and cache and a sources list of that one suite; the host's package
 # database and lists are only read, nothing is installed on the host.
 # Skips (77) when the packages cannot be had.  DZ_BACKPORTS_MIRROR
-# overrides the mirror.
+# overrides the mirror; with DZ_CACHE_DIR set the .debs are kept there and
+# reused (nothing is kept otherwise).
 dz_ns_backports_systemd() {
-	local b=$DZ_TMP/apt x=$DZ_TMP/bp p d codename mirror
+	local b=$DZ_TMP/apt t0
+	t0=${EPOCHREALTIME/./}
+	if [ -n "${DZ_CACHE_DIR:-}" ] &&
+	    [ -n "$(find "$DZ_CACHE_DIR/systemd-backports" -name 'systemd_*.deb' 2>/dev/null)" ]; then
+		mkdir -p "$b"
+		cp -r "$DZ_CACHE_DIR/systemd-backports" "$b/deb"
+		dz_log "systemd .debs from $DZ_CACHE_DIR/systemd-backports"
+	else
+		dz_ns_backports_fetch
+	fi
+	dz_ns_backports_unpack
+	dz_log "systemd $DZ_BACKPORTS_VERSION in the container's /usr after $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+}
+
+# dz_ns_backports_fetch: apt-get download into $DZ_TMP/apt/deb.
+dz_ns_backports_fetch() {
+	local b=$DZ_TMP/apt mirror codename
 	local -a opt
 	codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
 	[ "$codename" = bookworm ] ||
@@ -257,7 +274,7 @@ dz_ns_backports_systemd() {
 	command -v apt-get >/dev/null || dz_skip_all "no apt-get to fetch systemd 254"
 	mirror=${DZ_BACKPORTS_MIRROR:-http://deb.debian.org/debian}
 	mkdir -p "$b/state/lists/partial" "$b/cache/archives/partial" \
-	    "$b/etc/sources.list.d" "$b/etc/preferences.d" "$b/deb" "$x"
+	    "$b/etc/sources.list.d" "$b/etc/preferences.d" "$b/deb"
 	echo "deb $mirror bookworm-backports main" >"$b/etc/sources.list"
 	opt=(-q -o "Dir::State=$b/state" -o "Dir::Cache=$b/cache"
 	    -o "Dir::Etc::sourcelist=$b/etc/sources.list"
@@ -270,6 +287,16 @@ dz_ns_backports_systemd() {
 	    systemd/bookworm-backports libsystemd-shared/bookworm-backports \
 	    libsystemd0/bookworm-backports) >"$b/download.out" 2>&1 ||
 		dz_skip_all "bookworm-backports has no systemd to download: $(tail -1 "$b/download.out")"
+	if [ -n "${DZ_CACHE_DIR:-}" ]; then
+		mkdir -p "$DZ_CACHE_DIR/systemd-backports" &&
+		    cp "$b"/deb/*.deb "$DZ_CACHE_DIR/systemd-backports/"
+	fi
+}
+
+# dz_ns_backports_unpack: dpkg -x the .debs into the container only.
+dz_ns_backports_unpack() {
+	local b=$DZ_TMP/apt x=$DZ_TMP/bp p d
+	mkdir -p "$x"
 	for p in "$b"/deb/*.deb; do
 		dpkg -x "$p" "$x" || dz_skip_all "dpkg -x $p failed"
 	done
@@ -281,5 +308,4 @@ dz_ns_backports_systemd() {
 	[ -d "$x/usr" ] && cp -a "$x/usr/." "$DZ_NS_UPPER/"
 	[ -d "$x/etc" ] && cp -a "$x/etc/." "$DZ_NS_ROOT/etc/"
 	rm -rf "$x" "$b/deb" "$b/cache"
-	dz_log "unpacked systemd $DZ_BACKPORTS_VERSION into the container's /usr"
 }
