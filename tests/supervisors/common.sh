@@ -98,7 +98,9 @@ dz_pids_mentioning() {
 
 dz_cleanup() {
 	local i pid
-	trap - EXIT INT TERM HUP PIPE
+	trap - EXIT INT TERM HUP
+	# Cleanup goes on even if nobody reads our output any more.
+	trap '' PIPE
 	for ((i = ${#DZ_CLEANUP[@]} - 1; i >= 0; i--)); do
 		# A subshell: one failing step (set -u) must not skip the rest.
 		(eval "${DZ_CLEANUP[$i]}") >/dev/null 2>&1
