@@ -118,13 +118,28 @@ ns() { timeout "$(dz_t 30)" nsenter -t "$DZ_NS_PID" -a "$@"; }
 
 dz_ns_state() { ns systemctl is-system-running 2>/dev/null; }
 dz_ns_up() {
+	dz_ns_find_init || return 1
 	case $(dz_ns_state) in running|degraded) return 0 ;; esac
 	return 1
 }
 
+# dz_ns_find_init: nspawn's child that is pid 1 of the new pid namespace.
+# Early on nspawn's child is an intermediate process that soon exits (a
+# race a loaded machine makes likely), so the pid is checked every time.
 dz_ns_find_init() {
-	DZ_NS_PID=$(pgrep -P "$DZ_NSPAWN" 2>/dev/null | head -1)
-	[ -n "$DZ_NS_PID" ]
+	local p
+	if [ -n "$DZ_NS_PID" ] && [ "$(dz_ns_inner_pid "$DZ_NS_PID")" = 1 ] &&
+	    [ "$(dz_ppid "$DZ_NS_PID")" = "$DZ_NSPAWN" ]; then
+		return 0
+	fi
+	DZ_NS_PID=
+	for p in $(pgrep -P "$DZ_NSPAWN" 2>/dev/null); do
+		if [ "$(dz_ns_inner_pid "$p")" = 1 ]; then
+			DZ_NS_PID=$p
+			return 0
+		fi
+	done
+	return 1
 }
 
 # dz_ns_boot: boot the container; fails with DZ_WHY.
@@ -155,8 +170,9 @@ dz_ns_boot() {
 		DZ_WHY="no container init: $(tail -5 "$DZ_TMP/nspawn.out" | tr '\n' ' ')"
 		return 1
 	fi
-	if ! dz_wait 60 dz_ns_up; then
-		DZ_WHY="system state '$(dz_ns_state)' after 60 s: $(tail -5 "$DZ_TMP/nspawn.out" | tr '\n' ' ')"
+	# Generous: on a loaded machine a boot can take a minute.
+	if ! dz_wait 120 dz_ns_up; then
+		DZ_WHY="system state '$(dz_ns_state)' (container pid 1: host pid '$DZ_NS_PID') after $(dz_t 120) s: $(tail -5 "$DZ_TMP/nspawn.out" | tr '\n' ' ')"
 		return 1
 	fi
 	DZ_NS_VERSION=$(ns systemctl --version | head -1)
