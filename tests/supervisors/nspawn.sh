@@ -172,6 +172,8 @@ dz_ns_boot() {
 	fi
 	# Generous: on a loaded machine a boot can take a minute.
 	if ! dz_wait 120 dz_ns_up; then
+		# What it was still waiting for, for the report.
+		ns systemctl list-jobs --no-pager 2>&1 | head -5 | sed 's/^/# jobs: /'
 		DZ_WHY="system state '$(dz_ns_state)' (container pid 1: host pid '$DZ_NS_PID') after $(dz_t 120) s: $(tail -5 "$DZ_TMP/nspawn.out" | tr '\n' ' ')"
 		return 1
 	fi
