@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * alloccount.c - LD_PRELOAD counter of malloc, calloc, realloc and free,
  * per process: a forked child starts from zero (pthread_atfork).  At exit

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * allocs.c - the library calls of examples/template.c, in its order, with
  * the heap counted around each (needs alloccount.so preloaded).

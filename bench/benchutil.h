@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * benchutil.h - what the benchmark harnesses share: the clock, starting a
  * contender, deciding that its daemon is ready, and stopping it.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * daemon3.c - the same job with daemon(3): flock'ed pidfile, daemon(0, 0)
  * (one fork, setsid, chdir("/"), stdio on /dev/null), the pid written.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # daemonrun-vs-ssd.sh - time to ready of a program that signals readiness
 # at once (tests/notifyprog ready: READY=1 on $NOTIFY_SOCKET, then sleep),
 # started by

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * floor.c - the floor for "time to ready": what examples/template.c does,
  * in the template's order, with raw system calls and nothing else: no

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * footprint.c - resident memory and open descriptors of each contender's
  * daemon once it is ready, and the heap counts of the library's daemon.

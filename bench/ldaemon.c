@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * ldaemon.c - the template's job with libdaemon, in libdaemon's canonical
  * pattern (its own testd.c): reset and unblock signals, refuse a running

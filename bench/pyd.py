@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 """pyd.py - the same job with python-daemon: DaemonContext with a pidfile.
 
 Usage: /usr/bin/python3 pyd.py PIDFILE

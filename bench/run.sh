@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # Run every libdaemonize benchmark with one command and rewrite
 # bench/README.md with the results, the commands and the machine.
 #

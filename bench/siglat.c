@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * siglat.c - signal latency through the library's fd against a raw
  * self-pipe, in the same process and run, and the signal storm.

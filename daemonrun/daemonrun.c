@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * daemonrun.c - run any program as a daemon, built on libdaemonize.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * echod.c - a TCP echo server built on libdaemonize: the full
  * demonstration of the library (examples/template.c is the file to copy).

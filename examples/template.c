@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * template.c - the skeleton of a daemon built on libdaemonize: copy it,
  * replace the greeting with your protocol, keep the order of main().

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * confine.h - chroot (or a FreeBSD jail) and the working directory.
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * detach.h - the double fork and the status pipe that carries the
  * daemon's READY or ERROR record back to the original process.

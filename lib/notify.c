@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * notify.c - systemd's notify protocol and socket activation, written
  * without libsystemd, and the s6/OpenRC readiness fd.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * notify.h - systemd's notify protocol and socket activation (without
  * libsystemd), and the s6/OpenRC readiness descriptor.

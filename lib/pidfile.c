@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * pidfile.c - the locked pidfile: open and lock before the fork, write the
  * daemon's pid, release (remove or truncate) at the end, and the readers

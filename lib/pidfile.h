@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * pidfile.h - the locked pidfile of a daemon, and the readers that
  * control a running instance through it.

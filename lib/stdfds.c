@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * stdfds.c - descriptors 0, 1 and 2: made valid before anything else is
  * opened, stdin pointed at /dev/null in the daemon, stdout and stderr at

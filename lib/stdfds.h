@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * stdfds.h - descriptors 0, 1 and 2: valid before anything else is opened,
  * stdin on /dev/null in the daemon, stdout and stderr on the log file (or

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * supervisor.c - decide whether a supervisor runs us, and so the mode.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * trust.h - which files and directories the library may write, follow or
  * believe (libdaemonize(3), SECURITY).

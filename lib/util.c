@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * util.c - the leaf of the library (see util.h): it includes nothing of
  * ours but util.h, so every other file can use it without a circle.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * util.h - the leaf of the library: error text, EINTR-safe wrappers,
  * strict parsers, the monotonic clock and descriptor moves.

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # Build libdaemonize every way CI does and run the whole test suite each
 # time: gcc with libbsd, gcc with the own pidfile code, clang,
 # strict C99, musl,

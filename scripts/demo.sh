@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # Build libdaemonize and show the example daemon at work: start echod in
 # the background, talk to it, ask its status, start it a second time,
 # reload it, stop it.  echod writes its log from the moment it is ready;

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # Install what building and testing libdaemonize needs, if it is missing.
 # Debian and derivatives; run as root or with sudo available.
 set -eu

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # scripts/fuzz.sh [SECONDS] - build the libFuzzer targets in tests/fuzz/
 # and run each for SECONDS (default 60; 0 replays the corpus only).
 #

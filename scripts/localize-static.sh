@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # localize-static.sh ARCHIVE LD OBJCOPY AR: rebuild a static archive as one
 # relocatable object whose hidden (internal dz_) symbols are local, so that
 # the archive exposes only the public daemonize_ names, as the shared

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # portability.sh - build and test libdaemonize beyond gcc on glibc.
 #
 #   musl  The library, examples/echod, examples/template and tests/helper

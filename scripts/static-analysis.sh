@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # scripts/static-analysis.sh - cppcheck and clang-tidy over lib/*.c and
 # lib/compat/*.c, with the defines configure chose; exits 1 on any finding.
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # abi.sh - the shared library's ABI against the baseline in abi/
 # (abi/libdaemonize.so.1.abi, written by "make abi-baseline" with abidw).
 #

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_confine.c - lib/confine.c and lib/compat/jail.c: chroot, jail and
  * workdir configuration (public setters: last call wins, NULL clears,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_daemonize.c - lib/daemonize.c: the context, the generic setters,
  * the state machine (configuring, locked, started, ready, failed, stopped)

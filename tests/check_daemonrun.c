@@ -6,6 +6,7 @@
  * Both are run through private links (testutil.h), so that whatever a
  * failed test leaves running is killed by the unchecked teardown.
  * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 the libdaemonize authors
  */
 #include "config.h"
 

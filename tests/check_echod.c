@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_echod.c - end-to-end tests of examples/echod, the template daemon,
  * through the built binary: what a person would check from a shell.

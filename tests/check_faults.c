@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_faults.c - fault injection: every system call the background
  * start depends on is made to fail once, through the LD_PRELOAD shim

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_fds.c - lib/fds.c, lib/compat/close_range.c and logger.c: closing
  * inherited descriptors, keeping the ones asked for and the connection to

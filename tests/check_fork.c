@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_fork.c - background start end to end: the double fork, the status
  * pipe handshake and what a person would check afterwards (pid in the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_load.c - examples/echod under load and across a long life: 500
  * concurrent clients on loopback, 100 SIGHUP reloads while they keep

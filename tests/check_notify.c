@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_notify.c - systemd's notify protocol, socket activation and the
  * s6 readiness fd.

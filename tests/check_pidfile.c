@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_pidfile.c - the locked pidfile (lib/pidfile.c) and its trust rules
  * (lib/trust.c): open, write and release through the internal step

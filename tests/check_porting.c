@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_porting.c - tracker issue 12, "Existing servers keep working after
  * daemonize_start", through tests/oldserver: a typical existing daemon

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_privileges.c - lib/privileges.c: user/group configuration (the
  * internal dz_identity_set and the public daemonize_set_user, last call

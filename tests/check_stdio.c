@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * check_stdio.c - lib/stdfds.c: fds 0-2 made valid before anything else is
  * opened; in the daemon stdin on /dev/null at start, stdout and stderr on

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * faultshim.c - an LD_PRELOAD shim that makes one chosen system call fail
  * once, for the fault-injection suite (tests/check_faults.c).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * helper.c - the daemon the end-to-end tests drive; options in testutil.h.
  *

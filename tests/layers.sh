@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # layers.sh - the library reads top-down: no object of lib/ uses a name
 # defined by an object of a higher layer, and step files do not use each
 # other.  Built from the objects' defined and undefined symbols (nm), so

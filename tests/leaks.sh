@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # Leak check of the library in real daemons: the test helper and the
 # examples go through whole lifecycles (start in each mode, ready, signals,
 # log reopen, failures, stop, free) under valgrind memcheck, original

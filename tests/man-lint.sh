@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # man-lint.sh - lint every manual page in man/ with mandoc and fail on any
 # message of level "warning" or worse.  Pages are linted through a scratch
 # tree laid out as man3/ and man8/ (as they are installed), so that the

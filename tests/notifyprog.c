@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * notifyprog.c - a program for daemonrun's tests; it knows nothing of
  * libdaemonize.  The mode is argv[1]:

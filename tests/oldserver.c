@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * oldserver.c - a typical existing C daemon, ported to libdaemonize 1.0 by
  * its maintainer the way libdaemonize(3), PORTING AN EXISTING DAEMON, says:

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # readme-sample.sh - the C sample in README.md compiles, warning-free,
 # against the library and header of this tree, and runs: it starts in the
 # background, serves, is refused a second time, and stops on SIGTERM.

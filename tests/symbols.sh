@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # symbols.sh - the shared library exports exactly the functions that
 # include/daemonize.h declares, and every one of them has a manual page.
 #

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * testutil.c - helpers shared by the Check suites.  Every wait is bounded.
  */

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the libdaemonize authors
 # LOG_COMPILER for `make check` under valgrind memcheck: the suite and every
 # process it starts (the helper daemons, echod) run under memcheck, and any
 # memory error fails the suite.  Leaks are checked by tests/leaks.sh on real

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * close_range.c - close every open fd in [first, last], at a cost that
  * follows the number of open fds rather than RLIMIT_NOFILE.

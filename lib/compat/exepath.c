@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * exepath.c - the path of the running program, from the system rather
  * than from argv[0] (which the caller's caller chose, and which may be a

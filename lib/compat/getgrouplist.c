@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * getgrouplist.c - getgrouplist(3) with gid_t arrays everywhere.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * jail.c - enter a FreeBSD jail: the only FreeBSD-specific code.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * launchd.c - the sockets launchd holds for this job: the only macOS
  * specific code.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * pipe_cloexec.c - a pipe whose ends are close-on-exec from the start.
  *

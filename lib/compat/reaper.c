@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * reaper.c - become (and stop being) a subreaper, so that the original
  * process inherits the daemon when the middle child exits and can report

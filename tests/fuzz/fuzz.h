@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz.h - what the libFuzzer targets in tests/fuzz/ share.
  *

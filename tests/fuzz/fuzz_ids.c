@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_ids.c - libFuzzer target for numeric user and group strings
  * (parse_id in lib/privileges.c, static, and the resolution around it),

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_listen.c - libFuzzer target for socket activation's environment
  * (dz_listen_parse in lib/notify.c, through daemonize_listen_fds):

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_mode.c - libFuzzer target for the choice of mode (dz_mode_choose
  * in lib/supervisor.c): DAEMONIZE_MODE from the environment against the

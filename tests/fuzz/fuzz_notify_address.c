@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_notify_address.c - libFuzzer target for dz_notify_parse_address
  * (lib/notify.c), which turns NOTIFY_SOCKET, set by whoever starts us,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_pidfile.c - libFuzzer target for dz_parse_pid (lib/util.c), the
  * parser of pidfile contents behind the readers of lib/pidfile.c

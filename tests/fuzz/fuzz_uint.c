@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the libdaemonize authors */
 /*
  * fuzz_uint.c - libFuzzer target for dz_parse_uint (lib/util.c), the
  * strict decimal parser behind LISTEN_PID, LISTEN_FDS, WATCHDOG_PID,
