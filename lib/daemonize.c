@@ -254,22 +254,29 @@ daemonize_set_flags(struct daemonize *d, unsigned int flags)
 	return 0;
 }
 
+/* The setters of paths: stored absolute, because the daemon uses them
+ * again after chdir (removing the pidfile, reopening the log). */
+static int
+set_path(struct daemonize *d, const char *step, char **slot,
+    const char *path)
+{
+	if (configuring(d, step) == -1)
+		return -1;
+	return dz_replace_path(&d->err, step, slot, path);
+}
+
 DZ_PUBLIC int
 daemonize_set_pidfile(struct daemonize *d, const char *path)
 {
-	if (configuring(d, "pidfile") == -1)
-		return -1;
-	/* Absolute: the daemon removes it after chdir. */
-	return dz_replace_path(&d->err, "pidfile", &d->pidfile.path, path);
+	return set_path(d, "pidfile", d != NULL ? &d->pidfile.path : NULL,
+	    path);
 }
 
 DZ_PUBLIC int
 daemonize_set_runtime_dir(struct daemonize *d, const char *path)
 {
-	if (configuring(d, "runtime_dir") == -1)
-		return -1;
-	return dz_replace_path(&d->err, "runtime_dir",
-	    &d->pidfile.runtime_dir, path);
+	return set_path(d, "runtime_dir",
+	    d != NULL ? &d->pidfile.runtime_dir : NULL, path);
 }
 
 DZ_PUBLIC int
@@ -307,9 +314,7 @@ daemonize_set_reexec(struct daemonize *d, char *const argv[])
 DZ_PUBLIC int
 daemonize_set_output(struct daemonize *d, const char *path)
 {
-	if (configuring(d, "output") == -1)
-		return -1;
-	return dz_replace_path(&d->err, "output", &d->output.path, path);
+	return set_path(d, "output", d != NULL ? &d->output.path : NULL, path);
 }
 
 DZ_PUBLIC int
@@ -323,9 +328,8 @@ daemonize_set_user(struct daemonize *d, const char *user, const char *group)
 DZ_PUBLIC int
 daemonize_set_chroot(struct daemonize *d, const char *path)
 {
-	if (configuring(d, "chroot") == -1)
-		return -1;
-	return dz_replace_path(&d->err, "chroot", &d->confine.root, path);
+	return set_path(d, "chroot", d != NULL ? &d->confine.root : NULL,
+	    path);
 }
 
 DZ_PUBLIC int
@@ -436,36 +440,70 @@ daemonize_add_signal(struct daemonize *d, int signo)
  */
 #define DZ_REEXEC_ENV "DAEMONIZE_REEXEC"
 
-/* Set name=value in the environment for the new image, or abort. */
-static void
-export_env(struct daemonize *d, const char *name, const char *value)
-{
-	if (setenv(name, value, 1) == -1) {
-		(void)dz_fail(&d->err, "reexec", errno, "setenv %s", name);
-		dz_handshake_abort(&d->handshake, errno, d->err.text);
-	}
-}
-
-static void
-export_number(struct daemonize *d, const char *name, unsigned long long v)
-{
-	char buf[24];
-
-	(void)dz_utoa(buf, v);
-	export_env(d, name, buf);
-}
-
-/* Clear close-on-exec on fd, or abort. */
-static void
+/* Clear close-on-exec on fd, so that it crosses the exec. */
+static int
 inherit_fd(struct daemonize *d, int fd)
 {
 	int fl;
 
 	if ((fl = fcntl(fd, F_GETFD)) == -1 ||
-	    fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == -1) {
-		(void)dz_fail(&d->err, "reexec", errno, "fd %d", fd);
-		dz_handshake_abort(&d->handshake, errno, d->err.text);
+	    fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == -1)
+		return dz_fail(&d->err, "exec", errno, "fd %d", fd);
+	return 0;
+}
+
+static int
+export_env(struct daemonize *d, const char *name, const char *value)
+{
+	if (setenv(name, value, 1) == -1)
+		return dz_fail(&d->err, "exec", errno, "setenv %s", name);
+	return 0;
+}
+
+static int
+export_number(struct daemonize *d, const char *name, unsigned long long v)
+{
+	char buf[24];
+
+	(void)dz_utoa(buf, v);
+	return export_env(d, name, buf);
+}
+
+/* Before an exec (daemonize_exec, the re-exec): the supervisor's handles
+ * back into the environment, as the supervisor passed them, for the
+ * program (or the new image) to take: NOTIFY_SOCKET and the watchdog,
+ * LISTEN_* naming our pid (exec keeps it) with the fds inheritable. */
+static int
+export_handles(struct daemonize *d)
+{
+	char names[4096] = "";
+	size_t i;
+
+	if (d->notify.fd >= 0 && d->notify.name != NULL) {
+		if (export_env(d, "NOTIFY_SOCKET", d->notify.name) == -1)
+			return -1;
+		if (d->notify.watchdog_usec > 0 &&
+		    (export_number(d, "WATCHDOG_USEC",
+		    d->notify.watchdog_usec) == -1 ||
+		    export_number(d, "WATCHDOG_PID",
+		    (unsigned long long)getpid()) == -1))
+			return -1;
 	}
+	if (d->listen.n <= 0)
+		return 0;
+	for (i = 0; i < (size_t)d->listen.n; i++) {
+		if (inherit_fd(d, d->listen.fds[i]) == -1)
+			return -1;
+		if (i > 0)
+			(void)strncat(names, ":", sizeof(names) -
+			    strlen(names) - 1);
+		(void)strncat(names, d->listen.names[i],
+		    sizeof(names) - strlen(names) - 1);
+	}
+	if (export_number(d, "LISTEN_PID", (unsigned long long)getpid()) == -1 ||
+	    export_number(d, "LISTEN_FDS", (unsigned long long)d->listen.n) == -1)
+		return -1;
+	return export_env(d, "LISTEN_FDNAMES", names);
 }
 
 /* In the daemon, right after the double fork: does not return. */
@@ -488,8 +526,8 @@ reexec(struct daemonize *d)
 		    "cannot pass the status pipe and the pidfile");
 		dz_handshake_abort(&d->handshake, errno, d->err.text);
 	}
-	if (d->ready_fd >= 0)
-		inherit_fd(d, d->ready_fd);
+	if (d->ready_fd >= 0 && inherit_fd(d, d->ready_fd) == -1)
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
 	/* "PID:STATUS:PIDFILE:READY", -1 for none: valid only in a process
 	 * with that pid, as LISTEN_PID is, so a copy leaked into another
 	 * program's environment means nothing there. */
@@ -510,32 +548,11 @@ reexec(struct daemonize *d)
 		(void)dz_utoa(p, (unsigned long long)d->ready_fd);
 	else
 		(void)snprintf(p, 4, "-1");
-	export_env(d, DZ_REEXEC_ENV, state);
+	if (export_env(d, DZ_REEXEC_ENV, state) == -1)
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
 	/* The supervisor's handles, as the supervisor passed them. */
-	if (d->notify.fd >= 0 && d->notify.name != NULL) {
-		export_env(d, "NOTIFY_SOCKET", d->notify.name);
-		if (d->notify.watchdog_usec > 0) {
-			export_number(d, "WATCHDOG_USEC",
-			    d->notify.watchdog_usec);
-			export_number(d, "WATCHDOG_PID",
-			    (unsigned long long)getpid());
-		}
-	}
-	if (d->listen.n > 0) {
-		char names[4096] = "";
-
-		for (i = 0; i < (size_t)d->listen.n; i++) {
-			inherit_fd(d, d->listen.fds[i]);
-			if (i > 0)
-				(void)strncat(names, ":", sizeof(names) -
-				    strlen(names) - 1);
-			(void)strncat(names, d->listen.names[i],
-			    sizeof(names) - strlen(names) - 1);
-		}
-		export_number(d, "LISTEN_PID", (unsigned long long)getpid());
-		export_number(d, "LISTEN_FDS", (unsigned long long)d->listen.n);
-		export_env(d, "LISTEN_FDNAMES", names);
-	}
+	if (export_handles(d) == -1)
+		dz_handshake_abort(&d->handshake, errno, d->err.text);
 	/* The new image binds again: the old image's sockets must be gone. */
 	for (i = 0; i < d->keep.n; i++)
 		dz_close_quietly(d->keep.fd[i]);
@@ -1067,7 +1084,6 @@ DZ_PUBLIC int
 daemonize_exec(struct daemonize *d, const char *path, char *const argv[])
 {
 	sigset_t none;
-	size_t i;
 	int err;
 
 	if (as_daemon(d, "exec") == -1)
@@ -1083,33 +1099,8 @@ daemonize_exec(struct daemonize *d, const char *path, char *const argv[])
 	if (dz_pidfile_export(&d->pidfile) == -1 && d->pidfile.fd >= 0)
 		return dz_fail(&d->err, "exec", errno, "pidfile descriptor");
 	/* The supervisor's handles, for the program to use itself. */
-	if (d->notify.fd >= 0 && d->notify.name != NULL &&
-	    setenv("NOTIFY_SOCKET", d->notify.name, 1) == -1)
-		return dz_fail(&d->err, "exec", errno, "setenv NOTIFY_SOCKET");
-	if (d->listen.n > 0) {
-		char buf[24], names[4096] = "";
-
-		for (i = 0; i < (size_t)d->listen.n; i++) {
-			int fl = fcntl(d->listen.fds[i], F_GETFD);
-
-			if (fl == -1 || fcntl(d->listen.fds[i], F_SETFD,
-			    fl & ~FD_CLOEXEC) == -1)
-				return dz_fail(&d->err, "exec", errno,
-				    "fd %d", d->listen.fds[i]);
-			if (i > 0)
-				(void)strncat(names, ":", sizeof(names) -
-				    strlen(names) - 1);
-			(void)strncat(names, d->listen.names[i],
-			    sizeof(names) - strlen(names) - 1);
-		}
-		(void)dz_utoa(buf, (unsigned long long)getpid());
-		if (setenv("LISTEN_PID", buf, 1) == -1)
-			return dz_fail(&d->err, "exec", errno, "setenv");
-		(void)dz_utoa(buf, (unsigned long long)d->listen.n);
-		if (setenv("LISTEN_FDS", buf, 1) == -1 ||
-		    setenv("LISTEN_FDNAMES", names, 1) == -1)
-			return dz_fail(&d->err, "exec", errno, "setenv");
-	}
+	if (export_handles(d) == -1)
+		return -1;
 	if (d->state == DZ_STARTED &&
 	    dz_handshake_exec(&d->handshake, &d->err) == -1)
 		return -1;

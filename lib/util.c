@@ -307,15 +307,20 @@ dz_poll_until(struct pollfd *pfd, nfds_t n, int64_t deadline_ms)
 	}
 }
 
-ssize_t
-dz_pread_full(int fd, void *buf, size_t len, off_t off)
+/* Read up to len bytes, with pread from off, or with read when off is -1;
+ * until len or EOF, retrying EINTR. */
+static ssize_t
+read_upto(int fd, void *buf, size_t len, off_t off)
 {
 	char *p = buf;
 	size_t done = 0;
 	ssize_t n;
 
 	while (done < len) {
-		n = pread(fd, p + done, len - done, off + (off_t)done);
+		if (off >= 0)
+			n = pread(fd, p + done, len - done, off + (off_t)done);
+		else
+			n = read(fd, p + done, len - done);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -328,23 +333,15 @@ dz_pread_full(int fd, void *buf, size_t len, off_t off)
 }
 
 ssize_t
+dz_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	return read_upto(fd, buf, len, off < 0 ? 0 : off);
+}
+
+ssize_t
 dz_read_full(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, p + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
+	return read_upto(fd, buf, len, -1);
 }
 
 int

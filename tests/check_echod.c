@@ -1310,46 +1310,6 @@ START_TEST(test_stop_waits)
 }
 END_TEST
 
-/* The pid of the one live process whose argv[0] is arg, as this (outer)
- * pid namespace numbers it; -1 none, -2 several. */
-static pid_t
-pid_running(const char *arg)
-{
-	struct dirent *de;
-	DIR *dir = opendir("/proc");
-	pid_t found = -1;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((de = readdir(dir)) != NULL) {
-		char buf[4096];
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		if (tu_read_file(tu_fmt("/proc/%s/cmdline", de->d_name), buf,
-		    sizeof(buf)) <= 0 || strcmp(buf, arg) != 0 ||
-		    !tu_alive((pid_t)atol(de->d_name)))
-			continue;
-		found = found == -1 ? (pid_t)atol(de->d_name) : -2;
-	}
-	closedir(dir);
-	return found;
-}
-
-/* The innermost pid of pid (NSpid's last field), or -1. */
-static long
-inner_pid(pid_t pid)
-{
-	char buf[4096], *line, *last;
-
-	if (tu_read_file(tu_fmt("/proc/%ld/status", (long)pid), buf,
-	    sizeof(buf)) <= 0 || (line = strstr(buf, "\nNSpid:")) == NULL)
-		return -1;
-	line += 7;
-	*strchrnul(line, '\n') = '\0';
-	last = strrchr(line, '\t');
-	return atol(last != NULL ? last + 1 : line);
-}
-
 /*
  * Under a minimal init (tini, dumb-init, docker --init): a shell is pid 1
  * of its own pid namespace, starts echod and waits for it.  echod must
@@ -1408,9 +1368,9 @@ START_TEST(test_fake_init)
 	check_echo(e.port, "under a fake init\n");
 	/* One echod, the init's first child, which did not fork: pid 2 in
 	 * the namespace, and that is the pid in its pidfile. */
-	pid = pid_running(echod_path());
+	pid = tu_pid_with_arg(echod_path());
 	ck_assert_int_gt(pid, 1);
-	ck_assert_int_eq(inner_pid(pid), 2);
+	ck_assert_int_eq(tu_inner_pid(pid), 2);
 	ck_assert_int_eq(tu_pidfile_pid(e.pidfile), 2);
 	ck_assert_int_eq(waitpid(init, NULL, WNOHANG), 0);
 	ck_assert_int_eq(tu_wait_contains(outfile, "foreground mode, "

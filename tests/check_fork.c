@@ -507,6 +507,84 @@ START_TEST(test_long_message_keeps_reason)
 }
 END_TEST
 
+/*
+ * Re-exec after detach (daemonize_set_reexec): the daemon runs the
+ * helper's binary again.  What crosses the exec works: the pidfile lock
+ * is held by the new image, whose pid is the one in the file and whose
+ * /proc/PID/exe is the helper itself (not a shell, not argv[0]'s link);
+ * readiness reaches the command that started the first image; the state
+ * variable is gone from the daemon's environment.
+ */
+START_TEST(test_reexec_ready)
+{
+	struct started s;
+	char exe[4096], real[4096];
+	ssize_t n;
+
+	run_helper(&s, "-X", NULL, NULL, NULL);
+	ck_assert_msg(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0,
+	    "status %d, output: %s", s.status, s.out);
+	ck_assert_int_gt(s.pid, 1);
+	ck_assert_int_eq(tu_pidfile_pid(s.pidfile), s.pid);
+	ck_assert(tu_lock_held(s.pidfile));
+	n = readlink(tu_fmt("/proc/%ld/exe", (long)s.pid), exe,
+	    sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	ck_assert_ptr_nonnull(realpath(s.helper, real));
+	ck_assert_str_eq(exe, real);
+	ck_assert_str_eq(tu_report_get(s.report, "exe"), real);
+	ck_assert_str_eq(tu_report_get(s.report, "reexec_env"), "unset");
+	/* Detached as without the re-exec: in a new session, not its
+	 * leader, without a terminal. */
+	ck_assert_int_ne(report_long(&s, "sid"), s.pid);
+	ck_assert_int_ne(report_long(&s, "sid"), getsid(0));
+	ck_assert_int_eq(report_long(&s, "tty"), 0);
+	stop_daemon(&s);
+	ck_assert(!tu_exists(s.pidfile));
+}
+END_TEST
+
+/* A failure in the new image still reaches the terminal, with its errno
+ * and message, and leaves nothing behind. */
+START_TEST(test_reexec_fail)
+{
+	struct started s;
+
+	run_helper(&s, "-X", "-a", "fail", NULL);
+	ck_assert_msg(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 1,
+	    "status %d, output: %s", s.status, s.out);
+	ck_assert_msg(strstr(s.out, tu_fmt("cannot bind port 80: %s",
+	    tu_strerror(EADDRINUSE))) != NULL, "output: %s", s.out);
+	ck_assert_int_eq(tu_wait_no_procs(s.helper, tu_ms(5000)), 0);
+	ck_assert(!tu_lock_held(s.pidfile));
+	ck_assert(!tu_exists(s.pidfile));
+}
+END_TEST
+
+/* A second start while the re-exec'd daemon runs: "already running". */
+START_TEST(test_reexec_second_instance)
+{
+	struct started s;
+	char *argv[8], out[4096];
+	int st;
+
+	run_helper(&s, "-X", NULL, NULL, NULL);
+	ck_assert_int_gt(s.pid, 1);
+	argv[0] = s.helper;
+	argv[1] = "-X";
+	argv[2] = "-p";
+	argv[3] = s.pidfile;
+	argv[4] = NULL;
+	st = tu_run_env(argv, tu_clean_envv(NULL), out, sizeof(out),
+	    tu_ms(RUN_MS));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	ck_assert_msg(strstr(out, tu_fmt("already running, pid %ld",
+	    (long)s.pid)) != NULL, "output: %s", out);
+	stop_daemon(&s);
+}
+END_TEST
+
 /* A daemon ready after the original process gave up is still ready. */
 START_TEST(test_ready_after_timeout_succeeds)
 {
@@ -821,6 +899,9 @@ fork_suite(void)
 	tcase_add_test(tc, test_ready_after_timeout_succeeds);
 	tcase_add_test(tc, test_sigchld_ignored_by_caller);
 	tcase_add_test(tc, test_stopped_middle_child);
+	tcase_add_test(tc, test_reexec_ready);
+	tcase_add_test(tc, test_reexec_fail);
+	tcase_add_test(tc, test_reexec_second_instance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("failures");

@@ -850,47 +850,6 @@ START_TEST(test_e2e_set_mode)
 }
 END_TEST
 
-/* The pid of the one live process that runs arg (its argv[0]), as this
- * (the outer) pid namespace numbers it; -1 when none, -2 when more than
- * one.  The init's command line names it too, but not as argv[0]. */
-static pid_t
-pid_with_arg(const char *arg)
-{
-	struct dirent *e;
-	DIR *dir = opendir("/proc");
-	pid_t found = -1;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		char buf[4096];
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		if (tu_read_file(tu_fmt("/proc/%s/cmdline", e->d_name), buf,
-		    sizeof(buf)) <= 0 || strcmp(buf, arg) != 0 ||
-		    !tu_alive((pid_t)atol(e->d_name)))
-			continue;
-		found = found == -1 ? (pid_t)atol(e->d_name) : -2;
-	}
-	closedir(dir);
-	return found;
-}
-
-/* The innermost pid of pid (NSpid's last field), or -1. */
-static long
-inner_pid(pid_t pid)
-{
-	char buf[4096], *line, *last;
-
-	if (tu_read_file(tu_fmt("/proc/%ld/status", (long)pid), buf,
-	    sizeof(buf)) <= 0 || (line = strstr(buf, "\nNSpid:")) == NULL)
-		return -1;
-	line += 7;
-	*strchrnul(line, '\n') = '\0';
-	last = strrchr(line, '\t');
-	return atol(last != NULL ? last + 1 : line);
-}
-
 /*
  * The tini shape: a minimal init is pid 1 (here a shell in a pid
  * namespace of its own), starts the helper and waits for it.  The helper
@@ -935,11 +894,11 @@ START_TEST(test_e2e_parent_pid1)
 	ck_assert_str_eq(tu_report_get(report, "marker"), "parent is pid 1");
 	/* It did not fork: the process the init started is the one that
 	 * runs, and its (namespace) pid is in the pidfile. */
-	h = pid_with_arg(helper);
+	h = tu_pid_with_arg(helper);
 	ck_assert_int_gt(h, 1);
 	ck_assert_str_eq(tu_report_get(report, "pid"),
-	    tu_fmt("%ld", inner_pid(h)));
-	ck_assert_int_eq(tu_pidfile_pid(pidfile), inner_pid(h));
+	    tu_fmt("%ld", tu_inner_pid(h)));
+	ck_assert_int_eq(tu_pidfile_pid(pidfile), tu_inner_pid(h));
 	ck_assert(tu_lock_held(pidfile));
 	ck_assert(tu_alive(init));
 	ck_assert_int_eq(kill(h, SIGTERM), 0);

@@ -97,6 +97,10 @@ write_report(struct daemonize *d)
 	    (long)getsid(0));
 	fprintf(report, "tty=%ld\n", tty_nr());
 	fprintf(report, "cwd=%s\n", getcwd(buf, sizeof(buf)) ? buf : "?");
+	link_of("/proc/self/exe", buf, sizeof(buf));
+	fprintf(report, "exe=%s\n", buf);
+	fprintf(report, "reexec_env=%s\n",
+	    getenv("DAEMONIZE_REEXEC") != NULL ? "set" : "unset");
 	link_of("/proc/self/root", buf, sizeof(buf));
 	fprintf(report, "root=%s\n", buf);
 	mask = umask(0);
@@ -247,7 +251,7 @@ main(int argc, char *argv[])
 	daemonize_free(d); \
 	return 1; } } while (0)
 	while ((ch = getopt(argc, argv,
-	    "a:b:de:E:fg:k:lLm:N:no:Pp:R:r:S:t:Tu:w:W:Y")) != -1) {
+	    "a:b:de:E:fg:k:lLm:N:no:Pp:R:r:S:t:Tu:w:W:XY")) != -1) {
 		switch (ch) {
 		case 'a': action = optarg; break;
 		case 'b': port = atoi(optarg); break;
@@ -284,6 +288,7 @@ main(int argc, char *argv[])
 		case 'T': thread = 1; break;
 		case 'w': TRY(daemonize_set_workdir(d, optarg)); break;
 		case 'W': early = optarg; break;
+		case 'X': TRY(daemonize_set_reexec(d, argv)); break;
 		case 'Y': use_syslog = 1; break;
 		default: usage();
 		}

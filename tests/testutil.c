@@ -751,3 +751,40 @@ tu_pidstr(pid_t pid)
 {
 	return tu_fmt("%ld", (long)pid);
 }
+
+pid_t
+tu_pid_with_arg(const char *arg)
+{
+	struct dirent *e;
+	DIR *dir = opendir("/proc");
+	pid_t found = -1;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char buf[4096];
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (tu_read_file(tu_fmt("/proc/%s/cmdline", e->d_name), buf,
+		    sizeof(buf)) <= 0 || strcmp(buf, arg) != 0 ||
+		    !tu_alive((pid_t)atol(e->d_name)))
+			continue;
+		found = found == -1 ? (pid_t)atol(e->d_name) : -2;
+	}
+	closedir(dir);
+	return found;
+}
+
+long
+tu_inner_pid(pid_t pid)
+{
+	char buf[4096], *line, *last;
+
+	if (tu_read_file(tu_fmt("/proc/%ld/status", (long)pid), buf,
+	    sizeof(buf)) <= 0 || (line = strstr(buf, "\nNSpid:")) == NULL)
+		return -1;
+	line += 7;
+	*strchrnul(line, '\n') = '\0';
+	last = strrchr(line, '\t');
+	return atol(last != NULL ? last + 1 : line);
+}

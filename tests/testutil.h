@@ -33,6 +33,8 @@
  *               the daemon's final stdio (1.0 moves stdout/stderr at
  *               ready); before the action for the actions that never call
  *               ready (fail, exit, crash, hang, forkworker, failcarry)
+ *   -X          daemonize_set_reexec(argv): the daemon execs the helper again
+ *               after the double fork (report keys exe, reexec_env)
  *   -a ACTION   after start, in the daemon: ready (default) | fail (calls
  *               daemonize_fail(d, EADDRINUSE, "cannot bind port 80")) |
  *               exit (exit(3) before ready) | crash (SIGSEGV before ready) |
@@ -225,5 +227,11 @@ int tu_nfds(pid_t pid);
 /* Wait (bounded) for our child's status: the status, or -1 after
  * timeout_ms (the child is then left as it is). */
 int tu_child_status(pid_t pid, int timeout_ms);
+
+/* The pid of the one live process whose argv[0] is arg, as this (the
+ * outer) pid namespace numbers it; -1 when none, -2 when several. */
+pid_t tu_pid_with_arg(const char *arg);
+/* The innermost pid of pid (NSpid's last field), or -1. */
+long tu_inner_pid(pid_t pid);
 
 #endif
