@@ -416,6 +416,25 @@ check_exec(const char *root, const char *path, bool search)
 	return 0;
 }
 
+/* A relative program path ("./run.sh", or a relative PATH entry) is the
+ * caller's: made absolute against the current directory now, because the
+ * daemon execs it after chdir (to "/" or --chdir). */
+static void
+absolute_program(struct opts *o)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX];
+
+	if (o->chroot != NULL || o->path[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		die(1, "exec %s: cannot make the path absolute: %s", o->path,
+		    strerror(errno));
+	if (snprintf(abs, sizeof(abs), "%s/%s", cwd, o->path) >=
+	    (int)sizeof(abs))
+		die(1, "exec %s: %s", o->path, strerror(ENAMETOOLONG));
+	(void)snprintf(o->path, sizeof(o->path), "%s", abs);
+}
+
 /* execvp's search, done here so that "no such program" is reported from
  * the original process before anything is forked or locked.  With
  * --chroot the program is looked for inside the new root, where exec
@@ -425,9 +444,18 @@ resolve_program(struct opts *o)
 {
 	const char *prog = o->argv[0], *p, *pathvar;
 	char dir[PATH_MAX];
+	struct stat st;
 	size_t len;
 	int first_err = ENOENT;
 
+	/* A missing chroot is the problem to report, not the program that
+	 * cannot be found inside it. */
+	if (o->chroot != NULL) {
+		if (stat(o->chroot, &st) == -1)
+			die(1, "chroot %s: %s", o->chroot, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			die(1, "chroot %s: %s", o->chroot, strerror(ENOTDIR));
+	}
 	if (strchr(prog, '/') != NULL) {
 		if (snprintf(o->path, sizeof(o->path), "%s", prog) >=
 		    (int)sizeof(o->path))
@@ -438,6 +466,7 @@ resolve_program(struct opts *o)
 		if (check_exec(o->chroot, o->path, false) == -1)
 			die(EXIT_EXEC, "exec %s: %s%s", prog, strerror(errno),
 			    o->chroot != NULL ? " (inside the chroot)" : "");
+		absolute_program(o);
 		return;
 	}
 	if ((pathvar = getenv("PATH")) == NULL || *pathvar == '\0')
@@ -451,8 +480,10 @@ resolve_program(struct opts *o)
 		if (snprintf(o->path, sizeof(o->path), "%s/%s", dir, prog) <
 		    (int)sizeof(o->path) && (o->chroot == NULL ||
 		    o->path[0] == '/')) {
-			if (check_exec(o->chroot, o->path, true) == 0)
+			if (check_exec(o->chroot, o->path, true) == 0) {
+				absolute_program(o);
 				return;
+			}
 			if (errno != ENOENT && errno != ENOTDIR)
 				first_err = errno;
 		}

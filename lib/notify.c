@@ -23,10 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0  /* no SIGPIPE on datagram sockets there anyway */
-#endif
-
 /* More would be a bug in whoever set LISTEN_FDS, and a bound keeps a
  * garbage count from making us probe millions of descriptors. */
 #define DZ_LISTEN_MAX 4096
@@ -118,20 +114,8 @@ notify_socket(void)
 {
 	int fd;
 
-#ifdef SOCK_CLOEXEC
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 && errno != EINVAL && errno != EPROTOTYPE)
+	if ((fd = dz_socket_cloexec(AF_UNIX, SOCK_DGRAM)) == -1)
 		return -1;
-	if (fd == -1)
-#endif
-	{
-		if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
-			return -1;
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-			dz_close_quietly(fd);
-			return -1;
-		}
-	}
 	/* Foreground mode does not sanitise fds 0-2, and a socket there
 	 * would become someone's stdin or stdout. */
 	return dz_move_high(fd);

@@ -26,6 +26,7 @@
  * existing file must be a regular file with one link and a trusted owner.
  */
 #include "pidfile.h"
+#include "compat.h"
 
 #include <daemonize.h>
 
@@ -41,31 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#if defined(HAVE_SYS_SYSCALL_H)
-#include <sys/syscall.h>
-#elif defined(__has_include)
-#if __has_include(<sys/syscall.h>)
-#include <sys/syscall.h>
-#endif
-#endif
-
-#ifdef HAVE_PIDFILE_OPEN
-#include <bsd/libutil.h>
-#endif
-
-/* pidfd_open (Linux 5.3) and pidfd_send_signal (5.1), through syscall(2):
- * older C libraries have no wrappers.  A kernel without them says ENOSYS
- * at run time, and kill(2) is used instead. */
-#if !defined(SYS_pidfd_open) && defined(__NR_pidfd_open)
-#define SYS_pidfd_open __NR_pidfd_open
-#endif
-#if !defined(SYS_pidfd_send_signal) && defined(__NR_pidfd_send_signal)
-#define SYS_pidfd_send_signal __NR_pidfd_send_signal
-#endif
-#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
-#define USE_PIDFD 1
-#endif
 
 /* Creation mode; the caller's umask applies, as to any file it creates. */
 #define PIDFILE_MODE	0644
@@ -89,21 +65,11 @@
  * The caller checks the file (trust.c) and that the path still names the
  * locked inode, and truncates.
  *
- * With libbsd (0.11) we use pidfile_open, pidfile_fileno and pidfile_close:
- * pidfile_open creates, locks with flock, re-checks the inode and truncates
- * after locking, which is what we want.  We call it with a NULL pid pointer,
- * so that a held lock is plain EEXIST: its own reader (pidfile_read) rejects
- * "PID\n" with EINVAL, which would turn "already running" into "invalid
- * argument"; the holder's pid is read with our tolerant reader instead.
- * Its descriptor is not close-on-exec (the man page says otherwise) and
- * may land on 0-2, so we keep an F_DUPFD_CLOEXEC duplicate >= 3 (same open
- * file description, so the same lock) and close libbsd's handle at once
- * with pidfile_close: no libbsd state is carried into the daemon, and
- * pidfile_close's fstat check can never fail later on a descriptor the
- * caller closed.  Replaced, not used: pidfile_write (no newline: we write
- * "PID\n"), pidfile_remove (unlinks by path, so a forked worker would delete
- * the daemon's file; we unlink only while the path still names our inode)
- * and pidfile_read (strict, see above).
+ * With libbsd (0.11), dz_libbsd_pidfile_open (lib/compat/libbsd_pidfile.c,
+ * which says which of libbsd's functions are used and which replaced, and
+ * why): pidfile_open creates, locks with flock, re-checks the inode and
+ * truncates after locking, which is what we want.  A build without libbsd
+ * says ENOSYS there, and the own code runs everywhere.
  *
  * libbsd follows a symlink at the path (no O_NOFOLLOW) and, as root,
  * truncates its target before we can look at it.  So it is used only
@@ -116,32 +82,6 @@
  * user) the own code runs, in both builds: it has no such window
  * (O_NOFOLLOW, O_EXCL) and truncates only after the checks.
  */
-#ifdef HAVE_PIDFILE_OPEN
-static int
-lock_open_libbsd(const char *path, int *fdp, const char **what)
-{
-	struct pidfh *pfh;
-	int fd, saved;
-
-	if ((pfh = pidfile_open(path, PIDFILE_MODE, NULL)) == NULL) {
-		/* libbsd opens and locks in one call; of flock's errors only
-		 * ENOLCK reaches us (EWOULDBLOCK becomes EEXIST), so errno
-		 * says which of the two failed. */
-		*what = errno == ENOLCK ? "cannot lock" : "cannot open";
-		return -1;              /* EEXIST when the lock is held */
-	}
-	fd = fcntl(pidfile_fileno(pfh), F_DUPFD_CLOEXEC, 3);
-	saved = errno;
-	(void)pidfile_close(pfh);       /* our duplicate keeps the lock */
-	if (fd == -1) {
-		*what = "cannot duplicate its descriptor";
-		errno = saved;
-		return -1;
-	}
-	*fdp = fd;
-	return 0;
-}
-#endif
 
 /* *created says whether this call made the file: O_EXCL first, then the
  * existing file, so a failed start removes only a file it created. */
@@ -192,15 +132,10 @@ static int
 lock_open(const char *path, bool libbsd, bool existed, int *fdp,
     bool *created, const char **what)
 {
-#ifdef HAVE_PIDFILE_OPEN
 	if (libbsd) {
 		*created = !existed;
-		return lock_open_libbsd(path, fdp, what);
+		return dz_libbsd_pidfile_open(path, PIDFILE_MODE, fdp, what);
 	}
-#else
-	(void)libbsd;
-	(void)existed;
-#endif
 	return lock_open_own(path, fdp, created, what);
 }
 
@@ -270,15 +205,11 @@ holder_pid(const char *path)
 }
 
 /* Whether errno from an O_NOFOLLOW open says "a symlink": ELOOP, EMLINK
- * (FreeBSD) or EFTYPE (NetBSD). */
+ * (FreeBSD) or EFTYPE (NetBSD), dz_errno_is_symlink_refusal. */
 static bool
 is_symlink_errno(int err)
 {
-	return err == ELOOP || err == EMLINK
-#ifdef EFTYPE
-	    || err == EFTYPE
-#endif
-	    ;
+	return dz_errno_is_symlink_refusal(err);
 }
 
 /* Refuse what must never be opened for writing: a symlink (ELOOP), and
@@ -458,8 +389,10 @@ dz_pidfile_open(struct dz_pidfile *pf, const struct dz_owners *o,
 		return dz_fail(e, "pidfile", EALREADY, "%s: already open", path);
 	if (dz_trust_parent_dir(o, path, "pidfile", "pidfile", e) == -1)
 		return -1;
-#ifdef HAVE_PIDFILE_OPEN
-	{
+	/* libbsd only where nobody else can write the directory (see
+	 * lock_open_*); the own code where the build has no libbsd (the
+	 * probe says ENOSYS). */
+	if (dz_libbsd_pidfile_open(NULL, 0, NULL, NULL) == 0) {
 		bool others;
 
 		if (dz_parent_dir_writable_by_others(path, &others) == -1)
@@ -467,7 +400,6 @@ dz_pidfile_open(struct dz_pidfile *pf, const struct dz_owners *o,
 			    "%s: cannot check its directory", path);
 		libbsd = !others;
 	}
-#endif
 
 	for (tries = 0; tries < OPEN_TRIES; tries++) {
 		if ((found = check_path(path, o, e)) == -1)
@@ -881,24 +813,22 @@ send_verified(const char *path, const struct reading *r, int signo,
     int *pidfdp, struct dz_err *e)
 {
 	int saved;
-#ifdef USE_PIDFD
 	int pidfd;
-#endif
 
 	if (pidfdp != NULL)
 		*pidfdp = -1;
-#ifdef USE_PIDFD
 	/* kill(pid) between our check and the signal could reach a process
 	 * that took the pid over after the holder exited.  A pidfd names
 	 * one process for good: opened first, then the pid proven again
 	 * (our reader still has the file, so its inode is the same), the
 	 * signal goes to that process or nowhere (ESRCH). */
-	pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	pidfd = dz_pidfd_open(r->pid);
 	if (pidfd == -1 && errno == ESRCH)
 		return dz_fail(e, "pidfile", ESRCH,
 		    "%s: not running (pid %ld exited)", path, (long)r->pid);
-	/* ENOSYS: a kernel before 5.3; EPERM: a seccomp filter refusing
-	 * calls it does not know (older container runtimes).  kill then. */
+	/* ENOSYS: no pidfds (a kernel before 5.3, or not Linux); EPERM: a
+	 * seccomp filter refusing calls it does not know (older container
+	 * runtimes).  kill then. */
 	if (pidfd == -1 && errno != ENOSYS && errno != EPERM)
 		return dz_fail(e, "pidfile", errno, "%s: pidfd_open(%ld)", path,
 		    (long)r->pid);
@@ -910,8 +840,7 @@ send_verified(const char *path, const struct reading *r, int signo,
 			dz_close_quietly(pidfd);
 			return fail_unverified(path, &again, e);
 		}
-		if (syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0) ==
-		    -1) {
+		if (dz_pidfd_send_signal(pidfd, signo) == -1) {
 			saved = errno;
 			dz_close_quietly(pidfd);
 			if (saved == ESRCH)
@@ -927,7 +856,6 @@ send_verified(const char *path, const struct reading *r, int signo,
 			dz_close_quietly(pidfd);
 		return 0;
 	}
-#endif
 	if (kill(r->pid, signo) == -1) {
 		saved = errno;
 		if (saved == ESRCH)

@@ -44,18 +44,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Highest signal number + 1.  The pipe carries a signal as one byte. */
-#if defined(NSIG)
-#define DZ_NSIG NSIG
-#elif defined(_NSIG)
-#define DZ_NSIG _NSIG
-#else
-#define DZ_NSIG 65
-#endif
-#if DZ_NSIG > 256
-#error "signal numbers do not fit in one byte of the self-pipe"
-#endif
-
 /* Read end [0] and write end [1] of the self-pipe; -1 when none.  The
  * handler reads sig_wfd, so it is a sig_atomic_t. */
 static int sig_rfd = -1;
@@ -105,52 +93,23 @@ signal_handler(int signo)
 static const char *
 signal_name(int signo)
 {
+	const char *name;
+
 	switch (signo) {
 	case SIGKILL:
 		return "SIGKILL";
 	case SIGSTOP:
 		return "SIGSTOP";
-	case SIGSEGV:
-		return "SIGSEGV";
-	case SIGBUS:
-		return "SIGBUS";
-	case SIGFPE:
-		return "SIGFPE";
-	case SIGILL:
-		return "SIGILL";
-	case SIGABRT:
-		return "SIGABRT";
-#ifdef SIGSYS
-	case SIGSYS:
-		return "SIGSYS";
-#endif
-#ifdef SIGTRAP
-	case SIGTRAP:
-		return "SIGTRAP";
-#endif
 	default:
-		return "signal";
+		name = dz_signal_fault_name(signo);
+		return name != NULL ? name : "signal";
 	}
 }
 
-/* Signals whose default action is to ignore them (or to continue): setting
- * SIG_DFL for one of these discards it if pending (POSIX sigaction), so a
- * handled one sent during startup would be lost. */
-static bool
-default_discards(int signo)
-{
-	switch (signo) {
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-#ifdef SIGWINCH
-	case SIGWINCH:
-#endif
-		return true;
-	default:
-		return false;
-	}
-}
+/* Signals whose default action is to ignore them (or to continue),
+ * dz_signal_default_discards: setting SIG_DFL for one of these discards it
+ * if pending (POSIX sigaction), so a handled one sent during startup would
+ * be lost. */
 
 /* ---- the configured set ------------------------------------------------ */
 
@@ -177,28 +136,18 @@ dz_signals_add(struct dz_signals *s, int signo, struct dz_err *e)
 	case SIGSTOP:
 		return dz_fail(e, "signals", EINVAL,
 		    "%s (%d) cannot be caught", signal_name(signo), signo);
+	default:
+		break;
+	}
 	/* These report a fault of the process itself and are sent
 	 * synchronously: returning from a handler that only records them
 	 * re-runs the faulting instruction for ever (or, for abort(), the
 	 * process dies anyway), so delivering them through a pipe is never
 	 * what the caller wants. */
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGILL:
-	case SIGABRT:
-#ifdef SIGSYS
-	case SIGSYS:
-#endif
-#ifdef SIGTRAP
-	case SIGTRAP:
-#endif
+	if (dz_signal_reports_fault(signo))
 		return dz_fail(e, "signals", EINVAL,
 		    "%s (%d) reports a fault and must not be caught",
 		    signal_name(signo), signo);
-	default:
-		break;
-	}
 	/* The C library may reserve numbers for itself (glibc's 32 and 33);
 	 * sigaddset refuses those. */
 	(void)sigemptyset(&probe);
@@ -235,7 +184,7 @@ dz_signals_reset(const struct dz_signals *s, struct dz_err *e)
 		 * install; resetting one whose default is to ignore would
 		 * discard it if it is already pending. */
 		if (sigismember(&s->set, signo) == 1 &&
-		    default_discards(signo))
+		    dz_signal_default_discards(signo))
 			continue;
 		sa.sa_handler = SIG_DFL;
 		if (signo == SIGPIPE && !s->keep_sigpipe &&
@@ -358,7 +307,8 @@ restore_actions(void)
 			continue;
 		old = &old_actions[signo];
 		if ((old->sa_flags & SA_SIGINFO) == 0 &&
-		    old->sa_handler == SIG_DFL && !default_discards(signo))
+		    old->sa_handler == SIG_DFL &&
+		    !dz_signal_default_discards(signo))
 			(void)sigaction(signo, &ign, NULL);
 		(void)sigaction(signo, old, NULL);
 	}

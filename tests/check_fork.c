@@ -861,7 +861,7 @@ START_TEST(test_fail_supervised)
 	    st, out);
 	got = received(fd);
 	ck_assert_msg(strstr(got, tu_fmt("ERRNO=%d\nSTATUS=cannot bind port "
-	    "80: %s|", EADDRINUSE, strerror(EADDRINUSE))) != NULL,
+	    "80: %s|", EADDRINUSE, tu_strerror(EADDRINUSE))) != NULL,
 	    "supervisor got: %s", got);
 	ck_assert_msg(strstr(got, "READY=1") == NULL, "%s", got);
 	ck_assert(!tu_exists(pidfile));

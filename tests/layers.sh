@@ -40,7 +40,8 @@ layer_of() {
 	trust) echo 2 ;;
 	util) echo 0 ;;
 	close_range|reaper|jail|getgrouplist|pipe_cloexec|setresuid|\
-	setresgid|getresuid|getresgid|launchd|threads|exepath|logger) echo 1 ;;
+	setresgid|getresuid|getresgid|launchd|threads|exepath|logger|\
+	pidfd|libbsd_pidfile|symlink_errno|socket_cloexec|signal_kinds) echo 1 ;;
 	*) echo 3 ;;
 	esac
 }

@@ -20,9 +20,12 @@ trap cleanup EXIT HUP INT TERM
 sed -n '/^```c$/,/^```$/p' "$srcdir/README.md" | sed '1d;$d' | \
     awk 'done { next } /^```$/ { done = 1; next } { print }' >"$tmp/sample.c"
 [ -s "$tmp/sample.c" ] || { echo "FAIL no C sample in README.md"; exit 1; }
-if ! ${CC:-cc} -Wall -Wextra -Werror -I"$srcdir/include" -o "$tmp/sample" \
-    "$tmp/sample.c" "$lib" -Wl,-rpath,"$(cd "$(dirname "$lib")" && pwd)" \
-    >"$tmp/cc.out" 2>&1; then
+# The compiler and flags of this build (make check exports them): a
+# sanitizer build's library needs its runtime in the program too.
+# shellcheck disable=SC2086 # flags are words
+if ! ${CC:-cc} ${CFLAGS:-} -Wall -Wextra -Werror -I"$srcdir/include" \
+    -o "$tmp/sample" "$tmp/sample.c" ${LDFLAGS:-} "$lib" \
+    -Wl,-rpath,"$(cd "$(dirname "$lib")" && pwd)" >"$tmp/cc.out" 2>&1; then
 	echo "FAIL the README sample does not compile:"; cat "$tmp/cc.out"
 	exit 1
 fi
