@@ -15,12 +15,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -671,6 +673,102 @@ START_TEST(test_restart_clean_exit)
 }
 END_TEST
 
+
+/*
+ * --syslog: the program's output lines reach the system logger.  The
+ * logger is the test's own datagram socket, bound at /dev/log inside a
+ * private mount namespace: a tmpfs over /dev there, with the host's null
+ * device bound into it (the host's /dev is never touched).  daemonrun
+ * runs in that namespace; its pidfile is in the test's directory, which
+ * both namespaces see, so the host side stops it.  Skipped, saying why,
+ * where the kernel refuses the namespace.
+ */
+START_TEST(test_syslog)
+{
+	char out[OUTLEN], why[256], buf[2048], got[16384] = "";
+	char *dir = tu_tmpdir(), *pf = tu_fmt("%s/s.pid", dir);
+	char *newdev = tu_fmt("%s/dev", dir), *null = tu_fmt("%s/null", newdev);
+	char *argv[] = { dr_link, "--syslog", "-p", pf, "--", np_link,
+	    "print", NULL };
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	long long end;
+	int lg, report[2], fd, st;
+	ssize_t n;
+	pid_t child, pid;
+
+	lg = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lg, 0);
+	ck_assert_int_eq(mkdir(newdev, 0755), 0);
+	ck_assert_int_eq(pipe2(report, O_CLOEXEC), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		close(report[0]);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strcpy(sun.sun_path, "/dev/log");
+		if (unshare(CLONE_NEWNS) == -1 ||
+		    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+		    mount("tmpfs", newdev, "tmpfs", MS_NOSUID, "mode=755") == -1) {
+			dprintf(report[1], "mount namespace: %s",
+			    strerror(errno));
+			_exit(77);
+		}
+		if ((fd = open(null, O_WRONLY | O_CREAT, 0666)) == -1 ||
+		    close(fd) == -1 ||
+		    mount("/dev/null", null, NULL, MS_BIND, NULL) == -1 ||
+		    mount(newdev, "/dev", NULL, MS_MOVE, NULL) == -1 ||
+		    bind(lg, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    chmod("/dev/log", 0666) == -1) {
+			dprintf(report[1], "setup: %s", strerror(errno));
+			_exit(70);
+		}
+		execve(argv[0], argv, clean_env);
+		dprintf(report[1], "exec: %s", strerror(errno));
+		_exit(70);
+	}
+	close(report[1]);
+	st = tu_child_status(child, RUN_MS);
+	n = read(report[0], why, sizeof(why) - 1);
+	close(report[0]);
+	why[n > 0 ? n : 0] = '\0';
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		printf("%s: skipped: %s\n", __func__, why);
+		return;
+	}
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "status %d: %s", st, why);
+	pid = wait_pid(pf, 0);
+	ck_assert_int_gt(pid, 0);
+	/* Lines of the program, as syslog records with its name. */
+	end = tu_now_ms() + IO_MS;
+	pfd.fd = lg;
+	pfd.events = POLLIN;
+	while (strstr(got, "line 3") == NULL && tu_now_ms() < end) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = recv(lg, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strlen(got) + (size_t)n + 2 < sizeof(got)) {
+			strcat(got, buf);
+			strcat(got, "\n");
+		}
+	}
+	ck_assert_msg(strstr(got, "line 1") != NULL &&
+	    strstr(got, "line 3") != NULL, "the logger got:\n%s", got);
+	ck_assert_msg(strstr(got, "notifyprog") != NULL ||
+	    strstr(got, "daemonrun") != NULL, "no program name in:\n%s", got);
+	stop(pf);
+	ck_assert(!tu_alive(pid));
+	ck_assert_int_eq(tu_count_procs(np_link), 0);
+	(void)out;
+	close(lg);
+}
+END_TEST
+
 static Suite *
 daemonrun_suite(void)
 {
@@ -695,6 +793,7 @@ daemonrun_suite(void)
 	tcase_add_test(tc, test_user);
 	tcase_add_test(tc, test_foreground);
 	tcase_add_test(tc, test_supervised);
+	tcase_add_test(tc, test_syslog);
 	tcase_add_unchecked_fixture(tc, setup, tu_kill_leftovers);
 	suite_add_tcase(s, tc);
 
