@@ -735,15 +735,23 @@ read_state(const char *path, const struct dz_owners *o, struct reading *r,
 			    "%s: not a regular file", path);
 		return dz_fail(e, "pidfile", saved, "%s: cannot open", path);
 	}
-	/* A file another user controls could name any process.  (Its link
-	 * count is not judged: a reader writes nothing, and the daemon's
-	 * stop unlinks it while we may have it open.) */
+	/* A file another user controls could name any process. */
 	if (!dz_owner_trusted(o, st.st_uid)) {
 		reading_close(r);
 		return dz_fail(e, "pidfile", EPERM,
 		    "%s: owned by uid %lu, neither root, this user nor the "
 		    "daemon user: the pid in it is not believed", path,
 		    (unsigned long)st.st_uid);
+	}
+	/* A second name of another daemon's locked pidfile (a hard link
+	 * planted at our path) passes every other check, its holder being
+	 * a real one: we would signal that other daemon.  No link count
+	 * but one is ours (0: the daemon's stop unlinked it meanwhile). */
+	if (st.st_nlink > 1) {
+		reading_close(r);
+		return dz_fail(e, "pidfile", EMLINK, "%s: has %lu hard links: "
+		    "another name of some other file, the pid in it is not "
+		    "believed", path, (unsigned long)st.st_nlink);
 	}
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;

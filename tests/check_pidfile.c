@@ -2080,6 +2080,38 @@ END_TEST
  * the name gone the readers say NOT_RUNNING, and a second start succeeds,
  * so two instances run.  The first one's stop then leaves the second's
  * file alone.  Keep pidfiles where only root (or the daemon) can write. */
+/* A reader given a second name (a hard link) of another daemon's live,
+ * locked pidfile: the holder is real, so every other check passes; the
+ * link count refuses it, and that daemon is never signalled (found by an
+ * outside attack with fs.protected_hardlinks=0 and a sticky /tmp). */
+START_TEST(test_issue11_reader_hard_link)
+{
+	char *dir = tu_tmpdir(), *other = tu_tmpdir();
+	char *victim = tu_fmt("%s/victim.pid", dir);
+	char *link_path = tu_fmt("%s/echod.pid", other);
+	struct daemonize *d;
+	pid_t v, pid = 0;
+	int status;
+
+	v = fake_daemon(victim, false);
+	assert_state(victim, DAEMONIZE_PIDFILE_RUNNING, v);
+	ck_assert_int_eq(link(victim, link_path), 0);
+	d = reader(link_path, NULL);
+	ck_assert_int_eq(daemonize_pidfile_state(d, &pid), -1);
+	ck_assert_int_eq(errno, EMLINK);
+	tu_assert_text(d, "has 2 hard links");
+	daemonize_free(d);
+	ck_assert_int_eq(rsignal(link_path, SIGTERM), -1);
+	ck_assert_int_eq(errno, EMLINK);
+	ck_assert_int_eq(rterm(link_path, SIGTERM, (unsigned int)tu_ms(1000)),
+	    -1);
+	ck_assert(tu_alive(v));
+	ck_assert_int_eq(unlink(link_path), 0);
+	ck_assert_int_eq(kill(v, SIGTERM), 0);
+	ck_assert_int_eq(tu_wait_child(v, tu_ms(5000), &status), 0);
+}
+END_TEST
+
 START_TEST(test_issue11_pidfile_removed)
 {
 	char *dir = tu_tmpdir();
@@ -2397,6 +2429,7 @@ pidfile_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, NULL, tu_kill_leftovers);
 	tcase_add_test(tc, test_issue11_symlink_race);
+	tcase_add_test(tc, test_issue11_reader_hard_link);
 	tcase_add_test(tc, test_issue11_foreign_pidfile);
 	tcase_add_test(tc, test_issue11_dead_daemon_inherited_lock);
 	tcase_add_test(tc, test_issue11_pid_reuse);
