@@ -297,6 +297,7 @@ reap_middle(pid_t *middle, int64_t deadline)
 	int64_t limit, now;
 	pid_t r;
 	bool killed = false;
+	long pause_us = 20;
 
 	if (*middle <= 0)
 		return;
@@ -325,7 +326,12 @@ reap_middle(pid_t *middle, int64_t deadline)
 			killed = true;
 			limit = dz_now_ms() + DZ_KILL_WAIT_MS;
 		}
-		dz_sleep_ms(DZ_REAP_POLL_MS);
+		/* It is usually exiting as we look: short pauses first, so
+		 * that the common case costs microseconds, growing to the
+		 * poll interval for a stopped one. */
+		dz_sleep_us(pause_us);
+		if (pause_us < DZ_REAP_POLL_MS * 1000L)
+			pause_us *= 2;
 	}
 }
 

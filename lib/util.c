@@ -208,12 +208,18 @@ dz_now_ms(void)
 }
 
 void
-dz_sleep_ms(long ms)
+dz_sleep_us(long us)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+void
+dz_sleep_ms(long ms)
+{
+	dz_sleep_us(ms * 1000L);
 }
 
 int

@@ -73,8 +73,9 @@ int dz_parse_pid(const char *buf, size_t len, pid_t *pid);
 /* CLOCK_MONOTONIC: a wall-clock step never stretches or cuts a wait. */
 int64_t dz_now_ms(void);
 int64_t dz_now_ns(void);
-/* Sleep ms milliseconds, resuming after signals. */
+/* Sleep ms milliseconds (us microseconds), resuming after signals. */
 void dz_sleep_ms(long ms);
+void dz_sleep_us(long us);
 /* Milliseconds left until deadline_ms (-1: no deadline), for poll():
  * -1 for none, 0 when passed, capped to a day. */
 int dz_ms_left(int64_t deadline_ms);
