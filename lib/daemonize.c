@@ -1083,8 +1083,8 @@ daemonize_reopen_output(struct daemonize *d)
 DZ_PUBLIC int
 daemonize_exec(struct daemonize *d, const char *path, char *const argv[])
 {
-	sigset_t none;
-	int err;
+	sigset_t none, old;
+	int again[16], n, i, err;
 
 	if (as_daemon(d, "exec") == -1)
 		return -1;
@@ -1105,12 +1105,25 @@ daemonize_exec(struct daemonize *d, const char *path, char *const argv[])
 	    dz_handshake_exec(&d->handshake, &d->err) == -1)
 		return -1;
 	/* The program starts with default signal handling: our handlers
-	 * (and the ignored SIGPIPE) go; in background mode also the mask. */
+	 * (and the ignored SIGPIPE) go; in background mode also the mask.
+	 * A handled signal that came before the exec and still waits in
+	 * the pipe was meant for the service, not for us to drop: it is
+	 * sent again, blocked, once the default action is back, and is
+	 * delivered when the mask is set (a SIGTERM then ends us before
+	 * the exec, as it would have ended the program just after). */
+	if (dz_signals_block(&d->signals, &old, &d->err) == -1)
+		return -1;
+	for (n = 0; n < (int)(sizeof(again) / sizeof(again[0])); n++)
+		if ((again[n] = dz_signals_next(d, 0, NULL)) <= 0)
+			break;
 	dz_signals_uninstall(d);
-	if (d->mode == DAEMONIZE_MODE_BACKGROUND) {
+	for (i = 0; i < n; i++)
+		(void)kill(getpid(), again[i]);
+	if (d->mode == DAEMONIZE_MODE_BACKGROUND)
 		sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	}
+	else
+		none = old;
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(path, argv);
 	err = errno;
 	return dz_fail(&d->err, "exec", err, "%s", path);
