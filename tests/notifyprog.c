@@ -20,6 +20,8 @@
  * in the sleeping modes prints "term" and exits 0.
  * SPDX-License-Identifier: ISC
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

@@ -90,7 +90,7 @@ serve(int lfd)
 		return;
 	syslog(LOG_INFO, "client");
 	if (write(c, hello, sizeof(hello) - 1) == -1)
-		syslog(LOG_WARNING, "write: %m");
+		syslog(LOG_WARNING, "write: %s", strerror(errno));
 	close(c);
 }
 
@@ -192,7 +192,7 @@ main(int argc, char *argv[])
 		if (select(nfd, &rfds, NULL, NULL, NULL) == -1) {
 			if (errno == EINTR)
 				continue;	/* every signal interrupts it */
-			syslog(LOG_ERR, "select: %m");
+			syslog(LOG_ERR, "select: %s", strerror(errno));
 			break;
 		}
 		if (FD_ISSET(lfd, &rfds))
