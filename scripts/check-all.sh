@@ -48,7 +48,7 @@ stage() {
 		[ -z "$p" ] && fail=$((fail + 1))
 		failed_stages+=("$name")
 		for log in tests/*.log; do
-			grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+			grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
 				{ echo "--- $log"; tail -40 "$log"; }
 		done
 		tail -20 check.out
