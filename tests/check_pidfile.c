@@ -136,19 +136,26 @@ reader(const char *path, const char *user)
 	return d;
 }
 
+/* After a reader call on d that returned r: keep errno and the text (in
+ * rtext), free d, return r. */
+static int
+reader_done(struct daemonize *d, int r)
+{
+	int saved = errno;
+
+	dz_strlcpy_safe(rtext, daemonize_error(d), sizeof(rtext));
+	daemonize_free(d);
+	errno = saved;
+	return r;
+}
+
 /* daemonize_pidfile_state(); errno and the text (rtext) kept. */
 static int
 rstate_as(const char *path, const char *user, pid_t *pid)
 {
 	struct daemonize *d = reader(path, user);
-	int r, saved;
 
-	r = daemonize_pidfile_state(d, pid);
-	saved = errno;
-	dz_strlcpy_safe(rtext, daemonize_error(d), sizeof(rtext));
-	daemonize_free(d);
-	errno = saved;
-	return r;
+	return reader_done(d, daemonize_pidfile_state(d, pid));
 }
 
 static int
@@ -161,28 +168,16 @@ static int
 rsignal(const char *path, int signo)
 {
 	struct daemonize *d = reader(path, NULL);
-	int r, saved;
 
-	r = daemonize_pidfile_signal(d, signo);
-	saved = errno;
-	dz_strlcpy_safe(rtext, daemonize_error(d), sizeof(rtext));
-	daemonize_free(d);
-	errno = saved;
-	return r;
+	return reader_done(d, daemonize_pidfile_signal(d, signo));
 }
 
 static int
 rterm(const char *path, int signo, unsigned int ms)
 {
 	struct daemonize *d = reader(path, NULL);
-	int r, saved;
 
-	r = daemonize_pidfile_terminate(d, signo, ms);
-	saved = errno;
-	dz_strlcpy_safe(rtext, daemonize_error(d), sizeof(rtext));
-	daemonize_free(d);
-	errno = saved;
-	return r;
+	return reader_done(d, daemonize_pidfile_terminate(d, signo, ms));
 }
 
 #define assert_rtext(frag) ck_assert_msg(strstr(rtext, (frag)) != NULL, \

@@ -175,6 +175,18 @@ args_init(struct args *a, struct world *w)
 	arg(a, w->link);
 }
 
+/* -p PIDFILE -l LOG -P PORT of the world: most tests' files. */
+static void
+args_files(struct args *a, struct world *w)
+{
+	arg(a, "-p");
+	arg(a, w->pidfile);
+	arg(a, "-l");
+	arg(a, w->log);
+	arg(a, "-P");
+	arg(a, w->port);
+}
+
 static int
 exit_code(int status)
 {
@@ -1158,12 +1170,7 @@ START_TEST(test_stopped_intermediate)
 	args_init(&a, &w);
 	arg(&a, "-t");
 	arg(&a, "1000");
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run_stopping(&w, a.v, STOP_MIDDLE, &middle, &elapsed, out,
 	    sizeof(out));
 	ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
@@ -1199,12 +1206,7 @@ START_TEST(test_stopped_daemon_left_running)
 	args_init(&a, &w);
 	arg(&a, "-t");
 	arg(&a, "1000");
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run_stopping(&w, a.v, STOP_DAEMON, &pid, &elapsed, out,
 	    sizeof(out));
 	ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
@@ -1253,12 +1255,7 @@ START_TEST(test_fail_leaves_nothing)
 	args_init(&a, &w);
 	arg(&a, "-W");
 	arg(&a, "-F");
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run(&a, out, sizeof(out));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_str_eq(out, tu_fmt("oldserver: warning: no configuration "
@@ -1286,12 +1283,7 @@ START_TEST(test_fail_keeps_existing_log)
 	new_port(&w);
 	args_init(&a, &w);
 	arg(&a, "-F");
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run(&a, out, sizeof(out));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_str_eq(out, tu_fmt("oldserver: cannot load configuration: "
@@ -1325,12 +1317,7 @@ START_TEST(test_bind_failure_leaves_nothing)
 	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
 	snprintf(w.port, sizeof(w.port), "%d", ntohs(sin.sin_port));
 	args_init(&a, &w);
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run(&a, out, sizeof(out));
 	close(s);
 	ck_assert_int_eq(rc, 1);
@@ -1361,12 +1348,7 @@ START_TEST(test_lock_failure_leaves_nothing)
 		arg(&a, "-u");
 		arg(&a, "no-such-user-dz");
 	}
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run(&a, out, sizeof(out));
 	ck_assert_int_eq(rc, 1);
 	if (_i == 0)
@@ -1393,12 +1375,7 @@ START_TEST(test_foreground_fail_leaves_nothing)
 	args_init(&a, &w);
 	arg(&a, "-n");
 	arg(&a, "-F");
-	arg(&a, "-p");
-	arg(&a, w.pidfile);
-	arg(&a, "-l");
-	arg(&a, w.log);
-	arg(&a, "-P");
-	arg(&a, w.port);
+	args_files(&a, &w);
 	rc = run(&a, out, sizeof(out));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_str_eq(out, "");
